@@ -1,0 +1,269 @@
+"""The knowledge of what blocks: loaded from ``catalog/*.toml`` plus the user's configuration.
+
+Schema of a catalog file (all tables optional)::
+
+    [[functions]]                 # callables named by qualified name
+    names = ["time.sleep"]        # as imported: module path + attribute; builtins as "builtins.open"
+    code = "AL251"                # omit for callables that do no I/O (constructors, factories)
+    suggestion = "use `await asyncio.sleep(...)`"
+    fix = "asyncio-sleep"         # optional fix kind understood by asynclint.fixes
+    returns = "requests.Session"  # optional: catalog type of the returned value
+
+    [[types]]                     # classes whose instances we follow (provenance)
+    name = "requests.Session"     # calling the type itself constructs an instance, not a finding
+    aliases = ["requests.sessions.Session"]
+    bases = []                    # inherit methods/returns/attributes of other catalog types
+    returns = { get = "requests.Response", __enter__ = "requests.Session" }
+    attributes = { file = "io.IOBase" }
+
+    [[methods]]                   # blocking methods of a catalog type (and of its subtypes)
+    type = "requests.Session"
+    names = ["get", "post"]       # "__iter__" means iterating the object blocks
+    code = "AL212"
+    suggestion = "..."
+    fix = "to-thread"
+
+    [[offloads]]                  # wrappers that run a callable argument off the loop
+    names = ["asyncio.to_thread"] # functions, by qualified name ...
+    methods = ["run_in_executor"] # ... or method names, on any receiver
+    callable_arg = 0              # position of the callable argument
+
+A method not listed as blocking is not blocking: ``Path.name`` and ``dict.get`` stay quiet.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+CUSTOM_CODE = "AL200"
+
+
+class CatalogError(ValueError):
+    """A catalog file or a user extension does not follow the schema."""
+
+
+@dataclass(frozen=True, slots=True)
+class Blocking:
+    """Why a callable blocks: the rule it falls under and what to do instead."""
+
+    code: str
+    suggestion: str = ""
+    fix: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionEntry:
+    name: str
+    blocking: Blocking | None = None
+    returns: str = ""
+
+
+@dataclass(slots=True)
+class TypeEntry:
+    name: str
+    bases: tuple[str, ...] = ()
+    returns: dict[str, str] = field(default_factory=dict)
+    attributes: dict[str, str] = field(default_factory=dict)
+    methods: dict[str, Blocking] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Offload:
+    callable_arg: int
+
+
+@dataclass(slots=True)
+class Catalog:
+    functions: dict[str, FunctionEntry] = field(default_factory=dict)
+    types: dict[str, TypeEntry] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+    offload_functions: dict[str, Offload] = field(default_factory=dict)
+    offload_methods: dict[str, Offload] = field(default_factory=dict)
+
+    # ---- lookups used by the resolver -------------------------------------------------------
+
+    def canonical_type(self, name: str) -> str | None:
+        name = self.aliases.get(name, name)
+        return name if name in self.types else None
+
+    def function(self, qualname: str) -> FunctionEntry | None:
+        return self.functions.get(qualname)
+
+    def method(self, type_name: str, method: str) -> Blocking | None:
+        for entry in self._mro(type_name):
+            found = entry.methods.get(method)
+            if found is not None:
+                return found
+        return None
+
+    def method_returns(self, type_name: str, method: str) -> str | None:
+        for entry in self._mro(type_name):
+            found = entry.returns.get(method)
+            if found is not None:
+                return self.aliases.get(found, found)
+        if method == "__enter__":
+            return type_name  # most context managers return themselves
+        return None
+
+    def attribute(self, type_name: str, attribute: str) -> str | None:
+        for entry in self._mro(type_name):
+            found = entry.attributes.get(attribute)
+            if found is not None:
+                return self.aliases.get(found, found)
+        return None
+
+    def offload_for_function(self, qualname: str) -> Offload | None:
+        return self.offload_functions.get(qualname)
+
+    def offload_for_method(self, method: str) -> Offload | None:
+        return self.offload_methods.get(method)
+
+    def _mro(self, type_name: str) -> Iterable[TypeEntry]:
+        seen: set[str] = set()
+        pending = [type_name]
+        while pending:
+            current = self.aliases.get(pending.pop(0), "")
+            current = current or ""
+            entry = self.types.get(current)
+            if entry is None or current in seen:
+                continue
+            seen.add(current)
+            yield entry
+            pending.extend(entry.bases)
+
+    # ---- building ---------------------------------------------------------------------------
+
+    def add_document(self, doc: Mapping[str, object], source: str) -> None:
+        for raw in _tables(doc, "types", source):
+            name = _str(raw, "name", source)
+            entry = self.types.setdefault(name, TypeEntry(name))
+            self.aliases[name] = name
+            entry.bases += tuple(_strs(raw, "bases", source))
+            entry.returns.update(_str_map(raw, "returns", source))
+            entry.attributes.update(_str_map(raw, "attributes", source))
+            for alias in _strs(raw, "aliases", source):
+                self.aliases[alias] = name
+        for raw in _tables(doc, "functions", source):
+            blocking = _blocking(raw, source, required=False)
+            returns = raw.get("returns", "")
+            if not isinstance(returns, str):
+                raise CatalogError(f"{source}: 'returns' must be a string")
+            for name in _strs(raw, "names", source, required=True):
+                self.functions[name] = FunctionEntry(name, blocking, returns)
+        for raw in _tables(doc, "methods", source):
+            type_name = _str(raw, "type", source)
+            entry = self.types.setdefault(type_name, TypeEntry(type_name))
+            self.aliases.setdefault(type_name, type_name)
+            blocking = _blocking(raw, source, required=True)
+            assert blocking is not None
+            for method in _strs(raw, "names", source, required=True):
+                entry.methods[method] = blocking
+        for raw in _tables(doc, "offloads", source):
+            arg = raw.get("callable_arg", 0)
+            if not isinstance(arg, int) or arg < 0:
+                raise CatalogError(f"{source}: 'callable_arg' must be a non-negative integer")
+            for name in _strs(raw, "names", source):
+                self.offload_functions[name] = Offload(arg)
+            for method in _strs(raw, "methods", source):
+                self.offload_methods[method] = Offload(arg)
+
+    def extended(
+        self,
+        blocking_calls: Mapping[str, str],
+        offload_wrappers: Iterable[str],
+    ) -> Catalog:
+        """A copy with the user's ``extra-blocking-calls`` and ``extra-offload-wrappers``."""
+        if not blocking_calls and not offload_wrappers:
+            return self
+        copy = Catalog(
+            functions=dict(self.functions),
+            types=self.types,
+            aliases=self.aliases,
+            offload_functions=dict(self.offload_functions),
+            offload_methods=self.offload_methods,
+        )
+        for name, suggestion in blocking_calls.items():
+            previous = copy.functions.get(name)
+            copy.functions[name] = FunctionEntry(
+                name,
+                Blocking(CUSTOM_CODE, suggestion),
+                previous.returns if previous else "",
+            )
+        for name in offload_wrappers:
+            copy.offload_functions[name] = Offload(0)
+        return copy
+
+
+@cache
+def builtin_catalog() -> Catalog:
+    """The catalog shipped in the package, loaded once per process."""
+    catalog = Catalog()
+    folder = resources.files("asynclint") / "catalog"
+    for item in sorted(folder.iterdir(), key=lambda entry: entry.name):
+        if item.name.endswith(".toml"):
+            source = f"catalog/{item.name}"
+            try:
+                doc = tomllib.loads(item.read_text(encoding="utf-8"))
+            except tomllib.TOMLDecodeError as error:
+                raise CatalogError(f"{source}: {error}") from error
+            catalog.add_document(doc, source)
+    return catalog
+
+
+# ---- schema helpers -------------------------------------------------------------------------
+
+
+def _tables(doc: Mapping[str, object], key: str, source: str) -> list[Mapping[str, object]]:
+    value = doc.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise CatalogError(f"{source}: '{key}' must be an array of tables")
+    return value
+
+
+def _str(raw: Mapping[str, object], key: str, source: str) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or not value:
+        raise CatalogError(f"{source}: '{key}' must be a non-empty string")
+    return value
+
+
+def _strs(
+    raw: Mapping[str, object], key: str, source: str, *, required: bool = False
+) -> list[str]:
+    value = raw.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise CatalogError(f"{source}: '{key}' must be a list of strings")
+    if required and not value:
+        raise CatalogError(f"{source}: '{key}' must not be empty")
+    return value
+
+
+def _str_map(raw: Mapping[str, object], key: str, source: str) -> dict[str, str]:
+    value = raw.get(key, {})
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise CatalogError(f"{source}: '{key}' must be a table of strings")
+    return dict(value)
+
+
+def _blocking(raw: Mapping[str, object], source: str, *, required: bool) -> Blocking | None:
+    code = raw.get("code")
+    if code is None:
+        if required:
+            raise CatalogError(f"{source}: 'code' is required")
+        return None
+    if not isinstance(code, str) or not (code.startswith("AL") and code[2:].isdigit()):
+        raise CatalogError(f"{source}: 'code' must look like AL251, got {code!r}")
+    suggestion = raw.get("suggestion", "")
+    fix = raw.get("fix", "")
+    if not isinstance(suggestion, str) or not isinstance(fix, str):
+        raise CatalogError(f"{source}: 'suggestion' and 'fix' must be strings")
+    return Blocking(code, suggestion, fix)
