@@ -1,0 +1,157 @@
+"""Fixes for findings: pure functions from source text to new source text (LibCST transforms).
+
+Each fix kind names a transform:
+
+* ``asyncio-sleep`` (safe): ``time.sleep(x)`` -> ``await asyncio.sleep(x)`` (anyio/trio when
+  the module uses them);
+* ``to-thread`` (unsafe): ``f(a, k=v)`` -> ``await asyncio.to_thread(f, a, k=v)``, or
+  ``run_in_threadpool`` in FastAPI/Starlette modules;
+* ``make-sync`` (unsafe): ``async def`` -> ``def`` for a function that never awaits.
+
+The engine re-checks the file after :func:`apply_fixes` and applies again until nothing changes.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import libcst as cst
+
+from asynclint.fixes.context import FixContext
+from asynclint.fixes.imports import import_insertion
+from asynclint.fixes.text import Replacement, apply_replacements
+from asynclint.fixes.transforms import ASYNCIO_SLEEP, MAKE_SYNC, TO_THREAD, Plan, plan_fix
+from asynclint.models import Applicability, Edit, Finding, Fix
+
+__all__ = ["FIX_KINDS", "FixOutcome", "apply_fixes", "describe_fix"]
+
+FIX_KINDS = (ASYNCIO_SLEEP, TO_THREAD, MAKE_SYNC)
+
+
+@dataclass(frozen=True)
+class FixOutcome:
+    source: str  # new text (same as input when nothing applied)
+    applied: tuple[Finding, ...]
+    skipped: tuple[tuple[Finding, str], ...]  # finding + reason
+
+
+def describe_fix(source: str, finding: Finding) -> Fix | None:
+    """The finding's fix with a description and concrete edits, or None when it does not apply.
+
+    Display-only fixes come back unchanged, without edits.
+    """
+    fix = finding.fix
+    if fix is None:
+        return None
+    if fix.applicability is Applicability.DISPLAY:
+        return fix
+    try:
+        context = FixContext(source)
+    except cst.ParserSyntaxError:
+        return None
+    plan = plan_fix(context, finding)
+    if isinstance(plan, str):
+        return None
+    replacements = [plan.replacement]
+    if plan.import_lines:
+        replacements.append(_import_replacement(context, plan.import_lines))
+    edits = tuple(
+        Edit(context.text.span(r.start, r.end), r.content)
+        for r in sorted(replacements, key=lambda r: (r.start, r.end))
+    )
+    return replace(fix, description=plan.description, edits=edits)
+
+
+def apply_fixes(source: str, findings: Sequence[Finding], *, unsafe: bool) -> FixOutcome:
+    """Apply the fixes of these findings (all in one file) that do not overlap.
+
+    Safe fixes always, unsafe ones only when ``unsafe``. Of two fixes touching the same code the
+    first by position wins; the caller re-checks and applies again. Returns the original text
+    when the result would not parse.
+    """
+    ordered = sorted(findings, key=lambda finding: (finding.span.line, finding.span.column))
+    skipped: list[tuple[Finding, str]] = []
+    candidates: list[Finding] = []
+    for finding in ordered:
+        reason = _gate(finding, unsafe=unsafe)
+        if reason:
+            skipped.append((finding, reason))
+        else:
+            candidates.append(finding)
+    if not candidates:
+        return FixOutcome(source, (), tuple(skipped))
+    try:
+        context = FixContext(source)
+    except cst.ParserSyntaxError:
+        skipped.extend((finding, "the file does not parse") for finding in candidates)
+        return FixOutcome(source, (), tuple(skipped))
+
+    applied: list[Finding] = []
+    plans: list[Plan] = []
+    for finding in candidates:
+        plan = plan_fix(context, finding)
+        if isinstance(plan, str):
+            skipped.append((finding, plan))
+        elif any(plan.replacement == accepted.replacement for accepted in plans):
+            applied.append(finding)  # e.g. two findings in one function made sync
+        elif any(plan.conflicts_with(accepted) for accepted in plans):
+            skipped.append((finding, "overlaps another fix; re-run to apply"))
+        else:
+            plans.append(plan)
+            applied.append(finding)
+    if not plans:
+        return FixOutcome(source, (), tuple(skipped))
+
+    replacements = [plan.replacement for plan in plans]
+    import_lines = list(dict.fromkeys(line for plan in plans for line in plan.import_lines))
+    if import_lines:
+        replacements.append(_import_replacement(context, tuple(import_lines)))
+    fixed = apply_replacements(source, replacements)
+    if not _still_valid(source, fixed):
+        skipped.extend((finding, "the fixed code would not parse") for finding in applied)
+        return FixOutcome(source, (), tuple(skipped))
+    return FixOutcome(fixed, tuple(applied), tuple(skipped))
+
+
+def _gate(finding: Finding, *, unsafe: bool) -> str:
+    fix = finding.fix
+    if fix is None or not fix.kind:
+        return "no fix available"
+    if fix.applicability is Applicability.DISPLAY:
+        return "display-only fix"
+    if fix.applicability is Applicability.UNSAFE and not unsafe:
+        return "unsafe fix (enable with --unsafe-fixes)"
+    return ""
+
+
+def _import_replacement(context: FixContext, lines: tuple[str, ...]) -> Replacement:
+    return import_insertion(
+        context.module,
+        context.text,
+        lambda node: context.range_of(node).end.line,
+        list(lines),
+    )
+
+
+def _still_valid(original: str, fixed: str) -> bool:
+    """The fixed text parses, and compiles whenever the original did (catches a stray `await`)."""
+    try:
+        cst.parse_module(fixed)
+    except cst.ParserSyntaxError:
+        return False
+    if not _compiles(original):
+        return True  # e.g. syntax newer than this interpreter: LibCST's parse is all we can check
+    return _compiles(fixed)
+
+
+def _compiles(text: str) -> bool:
+    # Compiling builds a code object and never runs it.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            compile(text, "<asynclint-fix>", "exec", dont_inherit=True)
+        except (SyntaxError, ValueError):
+            return False
+    return True

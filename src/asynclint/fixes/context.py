@@ -1,0 +1,180 @@
+"""One parse of a file with what the transforms ask of it: node positions, parents, scopes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import cast
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider
+
+from asynclint.fixes.imports import ModuleImports
+from asynclint.fixes.text import Replacement, SourceText
+from asynclint.models import Span
+
+# Wrappers whose callable argument runs in a worker thread, with that argument's position.
+OFFLOAD_CALLABLE_ARG = {
+    "to_thread": 0,
+    "run_in_threadpool": 0,
+    "run_sync": 0,
+    "run_sync_in_worker_thread": 0,
+    "run_in_executor": 1,
+}
+
+_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+
+
+class FixContext:
+    """A parsed module; raises ``libcst.ParserSyntaxError`` when the source does not parse."""
+
+    def __init__(self, source: str) -> None:
+        self.text = SourceText(source)
+        wrapper = MetadataWrapper(cst.parse_module(source), unsafe_skip_copy=True)
+        self.module = wrapper.module
+        self._positions = wrapper.resolve(PositionProvider)
+        self._parents = wrapper.resolve(ParentNodeProvider)
+        self.imports = ModuleImports.of(self.module)
+
+    # -- positions -------------------------------------------------------------------------
+
+    def range_of(self, node: cst.CSTNode) -> CodeRange:
+        return self._positions[node]
+
+    def offsets_of(self, node: cst.CSTNode) -> tuple[int, int]:
+        """String offsets of a node without its own parentheses and surrounding whitespace."""
+        code_range = self._positions[node]
+        return (
+            self.text.offset(code_range.start.line, code_range.start.column + 1),
+            self.text.offset(code_range.end.line, code_range.end.column + 1),
+        )
+
+    def replacement(self, node: cst.CSTNode, new_node: cst.CSTNode) -> Replacement:
+        """Replace ``node`` by ``new_node``, rendered in place so nested lines keep their indent.
+
+        ``new_node`` carries ``node``'s own parentheses, which stay outside the replaced text.
+        """
+        start, end = self.offsets_of(node)
+        rendered = cast(cst.Module, self.module.deep_replace(node, new_node)).code
+        suffix = len(self.text.text) - end
+        if rendered[:start] != self.text.text[:start] or rendered[len(rendered) - suffix :] != (
+            self.text.text[end:]
+        ):
+            raise AssertionError("a fix changed text outside its node")
+        return Replacement(start, end, rendered[start : len(rendered) - suffix])
+
+    def find_call(self, span: Span) -> cst.Call | None:
+        """The call starting at ``span``; the innermost one when only the start is known."""
+        candidates = [
+            (node, code_range)
+            for node, code_range in self._positions.items()
+            if isinstance(node, cst.Call)
+            and code_range.start.line == span.line
+            and code_range.start.column + 1 == span.column
+        ]
+        if not candidates:
+            return None
+        exact = [
+            node
+            for node, code_range in candidates
+            if code_range.end.line == span.end_line and code_range.end.column + 1 == span.end_column
+        ]
+        if exact:
+            return exact[0]
+        innermost = min(candidates, key=lambda item: (item[1].end.line, item[1].end.column))
+        return innermost[0]
+
+    def find_function_at(self, span: Span) -> cst.FunctionDef | None:
+        """The innermost function whose text holds the start of ``span``."""
+        point = (span.line, span.column - 1)
+        holding = [
+            (code_range.start.line, code_range.start.column, node)
+            for node, code_range in self._positions.items()
+            if isinstance(node, cst.FunctionDef)
+            and (code_range.start.line, code_range.start.column)
+            <= point
+            < (code_range.end.line, code_range.end.column)
+        ]
+        if not holding:
+            return None
+        return max(holding, key=lambda item: (item[0], item[1]))[2]
+
+    # -- structure -------------------------------------------------------------------------
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        return self._parents.get(node)
+
+    def ancestors(self, node: cst.CSTNode) -> Iterator[tuple[cst.CSTNode, cst.CSTNode]]:
+        """(child, parent) pairs from ``node`` up to the module."""
+        child = node
+        parent = self._parents.get(child)
+        while parent is not None:
+            yield child, parent
+            child, parent = parent, self._parents.get(parent)
+
+    def await_blocker(self, node: cst.CSTNode) -> str | None:
+        """Why ``await`` cannot be written at ``node``; None inside an ``async def`` body."""
+        grandchild: cst.CSTNode | None = None
+        for child, parent in self.ancestors(node):
+            if isinstance(parent, cst.Lambda) and child is parent.body:
+                return "the call is inside a lambda"
+            if isinstance(parent, cst.ClassDef) and child is parent.body:
+                return "the call is in a class body"
+            if isinstance(parent, cst.FunctionDef) and child is parent.body:
+                if parent.asynchronous is None:
+                    return "the call is in a sync function"
+                return None
+            # The first iterable of a comprehension is evaluated in the enclosing scope.
+            in_outer_iterable = (
+                isinstance(parent, _COMPREHENSIONS)
+                and child is parent.for_in
+                and grandchild is parent.for_in.iter
+            )
+            if isinstance(parent, cst.GeneratorExp) and not in_outer_iterable:
+                # `await` would turn it into an async generator its consumer cannot iterate.
+                return "the call is inside a generator expression"
+            grandchild = child
+        return "the call is not inside an async function"
+
+    def enclosing_function(self, node: cst.CSTNode) -> cst.FunctionDef | None:
+        """The innermost function whose body holds ``node``."""
+        for child, parent in self.ancestors(node):
+            if isinstance(parent, cst.FunctionDef) and child is parent.body:
+                return parent
+        return None
+
+    def is_awaited(self, call: cst.Call) -> bool:
+        return isinstance(self._parents.get(call), cst.Await)
+
+    def is_offloaded_callable(self, call: cst.Call) -> bool:
+        """True for ``to_thread(f(a))``: the call sits where a wrapper expects a callable."""
+        arg = self._parents.get(call)
+        if not isinstance(arg, cst.Arg) or arg.keyword is not None or arg.star:
+            return False
+        wrapper = self._parents.get(arg)
+        if not isinstance(wrapper, cst.Call):
+            return False
+        wrapper_name = last_name(wrapper.func)
+        if wrapper_name not in OFFLOAD_CALLABLE_ARG:
+            return False
+        positional = [a for a in wrapper.args if a.keyword is None and not a.star]
+        index = OFFLOAD_CALLABLE_ARG[wrapper_name]
+        return index < len(positional) and positional[index] is arg
+
+    def needs_parentheses(self, call: cst.Call) -> bool:
+        """Whether ``await <call>`` must be parenthesised where ``call`` stands."""
+        if call.lpar:
+            return False
+        parent = self._parents.get(call)
+        return (
+            (isinstance(parent, cst.Attribute) and parent.value is call)
+            or (isinstance(parent, cst.Subscript) and parent.value is call)
+            or (isinstance(parent, cst.Call) and parent.func is call)
+        )
+
+
+def last_name(expression: cst.BaseExpression) -> str:
+    if isinstance(expression, cst.Name):
+        return expression.value
+    if isinstance(expression, cst.Attribute):
+        return expression.attr.value
+    return ""
