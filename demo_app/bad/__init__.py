@@ -1,0 +1,1 @@
+"""Endpoints that block the event loop: each blocking line is marked ``# expect: ALxxx``."""

@@ -1,0 +1,1 @@
+"""Endpoints that keep the event loop free."""
