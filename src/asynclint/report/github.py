@@ -1,6 +1,6 @@
 """GitHub Actions workflow commands: one annotation per finding.
 
-    ::error file=app.py,line=3,endLine=3,col=5,endColumn=18,title=asynclint (AL251)::message
+::error file=app.py,line=3,endLine=3,col=5,endColumn=18,title=asynclint (AL251)::message
 """
 
 from __future__ import annotations
