@@ -198,3 +198,15 @@ def test_schema_validation_is_not_vacuous(validator: Any) -> None:
     assert not validator.is_valid(log)
     log = json.loads(render("sarif", [make_finding(span=Span(0, 0, 0, 0))], ReportOptions()))
     assert not validator.is_valid(log)
+
+
+def test_help_comes_from_rule_docs_when_available(
+    validator: Any, fake_rules: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    renderers = {
+        "render_text": lambda rule: f"TEXT DOC {rule.code}",
+        "render_markdown": lambda rule: f"# MD DOC {rule.code}",
+    }
+    monkeypatch.setattr(sarif, "_doc_renderer", renderers.get)
+    rules = log_of([], validator)["runs"][0]["tool"]["driver"]["rules"]
+    assert rules[1]["help"] == {"text": "TEXT DOC AL251", "markdown": "# MD DOC AL251"}
