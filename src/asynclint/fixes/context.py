@@ -56,14 +56,19 @@ class FixContext:
         start, end = self.offsets_of(node)
         rendered = cast(cst.Module, self.module.deep_replace(node, new_node)).code
         suffix = len(self.text.text) - end
-        if rendered[:start] != self.text.text[:start] or rendered[len(rendered) - suffix :] != (
-            self.text.text[end:]
+        if (
+            rendered[:start] != self.text.text[:start]
+            or rendered[len(rendered) - suffix :] != (self.text.text[end:])
         ):
             raise AssertionError("a fix changed text outside its node")
         return Replacement(start, end, rendered[start : len(rendered) - suffix])
 
-    def find_call(self, span: Span) -> cst.Call | None:
-        """The call starting at ``span``; the innermost one when only the start is known."""
+    def find_call(self, span: Span, snippet: str = "") -> cst.Call | None:
+        """The call starting at ``span``.
+
+        Calls chained on a call (``f(a).g()``) start where it starts: the span's end, else the
+        finding's snippet, else innermost-first picks one.
+        """
         candidates = [
             (node, code_range)
             for node, code_range in self._positions.items()
@@ -71,17 +76,18 @@ class FixContext:
             and code_range.start.line == span.line
             and code_range.start.column + 1 == span.column
         ]
+        for node, code_range in candidates:
+            end = (code_range.end.line, code_range.end.column + 1)
+            if end == (span.end_line, span.end_column):
+                return node
+        if snippet and len(candidates) > 1:
+            wanted = "".join(snippet.split())
+            for node, _ in candidates:
+                if "".join(self.module.code_for_node(node).split()) == wanted:
+                    return node
         if not candidates:
             return None
-        exact = [
-            node
-            for node, code_range in candidates
-            if code_range.end.line == span.end_line and code_range.end.column + 1 == span.end_column
-        ]
-        if exact:
-            return exact[0]
-        innermost = min(candidates, key=lambda item: (item[1].end.line, item[1].end.column))
-        return innermost[0]
+        return min(candidates, key=lambda item: (item[1].end.line, item[1].end.column))[0]
 
     def find_function_at(self, span: Span) -> cst.FunctionDef | None:
         """The innermost function whose text holds the start of ``span``."""

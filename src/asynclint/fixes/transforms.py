@@ -51,13 +51,13 @@ def plan_fix(context: FixContext, finding: Finding) -> Plan | str:
 
 
 def _plan_sleep(context: FixContext, finding: Finding) -> Plan | str:
-    call = context.find_call(finding.span)
+    call = context.find_call(finding.span, finding.snippet)
     if call is None:
         return "no call at the finding's position"
     reason = _await_reason(context, call)
     if reason:
         return reason
-    if last_name(call.func) != "sleep":
+    if not _is_sleep(context, call, finding):
         return "the call is not a sleep"
     if len(call.args) != 1 or call.args[0].keyword is not None:
         return "sleep takes exactly one positional argument"
@@ -73,8 +73,19 @@ def _plan_sleep(context: FixContext, finding: Finding) -> Plan | str:
     )
 
 
+def _is_sleep(context: FixContext, call: cst.Call, finding: Finding) -> bool:
+    """Named ``sleep``, imported as a ``sleep`` under another name, or resolved so by the engine."""
+    name = last_name(call.func)
+    if name == "sleep" or finding.target.rsplit(".", 1)[-1] == "sleep":
+        return True
+    return isinstance(call.func, cst.Name) and any(
+        imported == "sleep" and local == name
+        for (_, imported), local in context.imports.from_names.items()
+    )
+
+
 def _plan_to_thread(context: FixContext, finding: Finding) -> Plan | str:
-    call = context.find_call(finding.span)
+    call = context.find_call(finding.span, finding.snippet)
     if call is None:
         return "no call at the finding's position"
     reason = _await_reason(context, call)
@@ -126,7 +137,7 @@ def _offload_function(context: FixContext, call: cst.Call) -> NameRequest | str:
 
 
 def _plan_make_sync(context: FixContext, finding: Finding) -> Plan | str:
-    call = context.find_call(finding.span)
+    call = context.find_call(finding.span, finding.snippet)
     if call is not None:
         function = context.enclosing_function(call)
     else:
