@@ -128,7 +128,8 @@ def _offload_function(context: FixContext, call: cst.Call) -> NameRequest | str:
         if not imports.uses("fastapi"):
             sources = ("starlette.concurrency",)
         return imported_function(imports, sources, "run_in_threadpool")
-    for library in ("anyio", "trio"):
+    # Under anyio or trio asyncio.to_thread may have no loop to run on: use their own wrapper.
+    for library in () if imports.uses("asyncio") else ("anyio", "trio"):
         if imports.uses(library):
             if keywords:
                 return f"{library}.to_thread.run_sync takes no keyword arguments"
