@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import httpx
+
+from demo_app.scenarios import GOOD, Scenario
 
 # A stall is a heartbeat slower than this; healthy heartbeats on loopback take a few ms.
 STALL_THRESHOLD = 0.15
@@ -82,3 +85,31 @@ async def idle_lag(base_url: str, duration: float = 0.3, interval: float = 0.02)
         await asyncio.sleep(duration)
         stop.set()
         return await beats
+
+
+async def warm_up(base_url: str, scenarios: Sequence[Scenario]) -> None:
+    """One request per good route: one-time costs (process pool, connections) are not stalls."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=60.0) as client:
+        for scenario in scenarios:
+            await client.request(
+                scenario.method, f"/{GOOD}{scenario.request_path}", **scenario.request_kwargs()
+            )
+
+
+async def measure_scenarios(
+    base_url: str, scenarios: Sequence[Scenario], concurrency: int, settle: float = 0.6
+) -> dict[tuple[str, str], BurstResult]:
+    """``(sub_path, variant) -> BurstResult`` for every twin, one burst at a time."""
+    await warm_up(base_url, scenarios)
+    results: dict[tuple[str, str], BurstResult] = {}
+    for scenario in scenarios:
+        for variant in scenario.variants:
+            results[(scenario.sub_path, variant)] = await measure_burst(
+                base_url,
+                scenario.method,
+                f"/{variant}{scenario.request_path}",
+                concurrency,
+                scenario.request_kwargs(),
+                settle=settle,
+            )
+    return results

@@ -39,7 +39,7 @@ async def process_data(data: str) -> None:
     # The "time-consuming process" is sync code pasted into an async task.
     time.sleep(settings.work_seconds)  # expect: AL251
     with open(settings.log_file, "a") as f:  # expect: AL230
-        f.write(f"Processed data: {data}\n")
+        f.write(f"Processed data: {data}\n")  # expect: AL232
 
 
 @router.post("/submit")
@@ -51,9 +51,10 @@ async def submit(background_tasks: BackgroundTasks, data: str = "default") -> di
 async def get_user_from_db(user_id: int) -> dict[str, object]:
     conn = sqlite3.connect(settings.database)  # expect: AL260
     try:
-        row = conn.execute(USER_QUERY, (user_id,)).fetchone()  # expect: AL260
+        cursor = conn.execute(USER_QUERY, (user_id,))  # expect: AL260
+        row = cursor.fetchone()  # expect: AL260
     finally:
-        conn.close()
+        conn.close()  # expect: AL260
     if row is None:
         raise HTTPException(status_code=404, detail="User not found")
     return {"id": row[0], "name": row[1]}
@@ -109,7 +110,7 @@ async def upload_file(file: UploadFile) -> dict[str, object]:
     contents = file.file.read()  # expect: AL232
     destination = settings.upload_dir / Path(file.filename or "upload.bin").name
     with open(destination, "wb") as out:  # expect: AL230
-        out.write(contents)
+        out.write(contents)  # expect: AL232
     scan = uploads.scan_upload(destination)  # expect: AL251
     return {"filename": destination.name, "size": len(contents), "scan": scan}
 
@@ -118,9 +119,10 @@ async def upload_file(file: UploadFile) -> dict[str, object]:
 async def sqlite_stats() -> dict[str, int]:
     conn = sqlite3.connect(settings.database)  # expect: AL260
     try:
-        users, last_id = conn.execute(STATS_QUERY).fetchone()  # expect: AL260
+        cursor = conn.execute(STATS_QUERY)  # expect: AL260
+        users, last_id = cursor.fetchone()  # expect: AL260
     finally:
-        conn.close()
+        conn.close()  # expect: AL260
     return {"users": users, "last_id": last_id}
 
 
