@@ -1,0 +1,323 @@
+"""Layered API: ``check_source`` (one text) -> ``check_paths`` (files, cache, pool) -> cli.
+
+Errors come back as AL001 findings or warnings, never as a crash of the whole run.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from asynclint import facts as facts_module
+from asynclint.cache import FactsCache, content_key
+from asynclint.catalog import Catalog, builtin_catalog
+from asynclint.config import Settings, load_settings
+from asynclint.discovery import FileSet, discover
+from asynclint.engine import Analysis, analyse, loop_functions
+from asynclint.frameworks.fastapi import FastAPIModel, build_model
+from asynclint.models import Finding, RunResult, Span
+from asynclint.modules import ModuleIndex
+from asynclint.project import Project
+from asynclint.rules import get_rule, peer_code_map
+
+# Files whose text mentions none of these cannot hold code that runs on the loop; they are parsed
+# only when code that does reaches into them.
+_LOOP_MARKERS = (b"async", b"on_event", b"on_startup", b"on_shutdown", b"add_event_handler")
+_ROUTING_MARKERS = (b"include_router", b"add_api_route", b"APIRouter", b"FastAPI(")
+_PARALLEL_MIN_FILES = 12
+
+
+@dataclass(slots=True)
+class _SourceFile:
+    path: Path
+    data: bytes | None = None
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class Session:
+    """Everything one run knows: files, facts, the project graph and the analysis."""
+
+    settings: Settings
+    files: FileSet
+    project: Project
+    model: FastAPIModel = field(default_factory=FastAPIModel)
+    analysis: Analysis = field(default_factory=lambda: Analysis([], {}))
+    errors: list[Finding] = field(default_factory=list)
+    target_modules: set[str] = field(default_factory=set)
+
+
+def catalog_for(settings: Settings) -> Catalog:
+    return builtin_catalog().extended(
+        dict(settings.extra_blocking_calls), settings.extra_offload_wrappers
+    )
+
+
+def display_path(path: Path, cwd: Path | None = None) -> str:
+    cwd = cwd or Path.cwd()
+    try:
+        return path.relative_to(cwd).as_posix()
+    except ValueError:
+        try:
+            return Path(os.path.relpath(path, cwd)).as_posix() if path.anchor == cwd.anchor else path.as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+def settings_for(paths: Sequence[str | Path], config: Path | None = None) -> Settings:
+    first = Path(paths[0]) if paths else Path(".")
+    return load_settings(config, search_from=first if first.exists() else Path("."))
+
+
+def open_session(
+    paths: Sequence[str | Path],
+    settings: Settings | None = None,
+    *,
+    overlay: dict[Path, bytes] | None = None,
+) -> Session:
+    """Discover, load and analyse. ``overlay`` replaces file contents (used by ``--fix``)."""
+    settings = settings if settings is not None else settings_for(paths)
+    files = discover(paths, settings)
+    cwd = Path.cwd()
+    index = ModuleIndex(files.root, files.project)
+    cache = None
+    if settings.cache:
+        folder = Path(settings.cache_dir) if settings.cache_dir else files.root / ".asynclint_cache"
+        cache = FactsCache(folder)
+    loader = _Loader(index, cache, settings, cwd)
+    project = Project(index, catalog_for(settings), loader.load, lambda p: display_path(p, cwd))
+    loader.project = project
+    session = Session(settings, files, project)
+    session.target_modules = {index.module_for(path) for path in files.targets}
+
+    overlay = overlay or {}
+    sources = {
+        path: _SourceFile(path, overlay[path]) if path in overlay else _read(path, settings)
+        for path in files.project
+    }
+    initial: list[str] = []
+    for path in files.targets:
+        source = sources[path]
+        if source.error is not None:
+            session.errors.append(_error_finding(display_path(path, cwd), source.error, 1, 1))
+        elif source.data is not None and any(marker in source.data for marker in _LOOP_MARKERS):
+            initial.append(index.module_for(path))
+    for path, source in sources.items():
+        if source.data is not None and any(marker in source.data for marker in _ROUTING_MARKERS):
+            initial.append(index.module_for(path))
+    loader.sources = sources
+    loader.load(sorted(set(initial)))
+
+    def work() -> None:
+        loaded_targets = [m for m in session.target_modules if m in project.facts]
+        session.model = build_model(project, list(project.facts))
+        roots = loop_functions(project, loaded_targets, session.model)
+        session.analysis = analyse(
+            project, roots, session.model,
+            include_low_confidence=settings.confidence == "low",
+        )
+
+    project.settle(work)
+    for module in sorted(session.target_modules):
+        facts = project.facts.get(module)
+        if facts is not None and facts.error is not None:
+            message, line, column = facts.error
+            session.errors.append(_error_finding(project.path_of(module), message, line, column))
+    return session
+
+
+def check_paths(paths: Sequence[str | Path], settings: Settings | None = None) -> RunResult:
+    session = open_session(paths, settings)
+    return result_of(session)
+
+
+def result_of(session: Session) -> RunResult:
+    settings = session.settings
+    findings = [*session.errors, *session.analysis.findings]
+    kept = [f for f in findings if settings.is_selected(f.code) and not _suppressed(session, f)]
+    kept.sort(key=Finding.sort_key)
+    return RunResult(
+        findings=_dedupe(kept),
+        files_checked=len(session.files.targets),
+        warnings=list(settings.warnings)
+        + [f"{missing}: no such file or directory" for missing in session.files.missing],
+    )
+
+
+def check_source(source: str, path: str = "<string>", settings: Settings | None = None) -> list[Finding]:
+    """Check one module given as text (no files, no cache). For tests, editors and the API."""
+    settings = settings or Settings()
+    fake = Path(path if path.endswith(".py") else f"{path}.py").resolve()
+    index = ModuleIndex(fake.parent, [fake])
+    module = index.module_for(fake)
+    project = Project(index, catalog_for(settings), lambda modules: None, lambda p: path)
+    facts = facts_module.extract(source, path)
+    project.add(module, facts)
+    if facts.error is not None:
+        message, line, column = facts.error
+        return [_error_finding(path, message, line, column)]
+    model = build_model(project, [module])
+    roots = loop_functions(project, [module], model)
+    analysis = analyse(project, roots, model, include_low_confidence=settings.confidence == "low")
+    suppressions = facts.suppressions
+    peers = peer_code_map()
+    return sorted(
+        (
+            f for f in analysis.findings
+            if settings.is_selected(f.code) and not _line_suppressed(suppressions, f, peers)
+        ),
+        key=Finding.sort_key,
+    )
+
+
+# ---- loading ------------------------------------------------------------------------------------
+
+
+class _Loader:
+    def __init__(
+        self, index: ModuleIndex, cache: FactsCache | None, settings: Settings, cwd: Path
+    ) -> None:
+        self.index = index
+        self.cache = cache
+        self.settings = settings
+        self.cwd = cwd
+        self.sources: dict[Path, _SourceFile] = {}
+        self.project: Project | None = None
+
+    def load(self, modules: Iterable[str]) -> None:
+        assert self.project is not None
+        to_parse: list[tuple[str, str, str]] = []  # module, key, display path
+        for module in modules:
+            if module in self.project.facts:
+                continue
+            path = self.index.by_name.get(module)
+            if path is None:
+                continue
+            source = self.sources.get(path) or _read(path, self.settings)
+            self.sources[path] = source
+            shown = display_path(path, self.cwd)
+            if source.data is None:
+                self.project.add(module, facts_module.ModuleFacts(shown, error=(source.error or "unreadable", 1, 1)))
+                continue
+            key = content_key(source.data)
+            cached = self.cache.get(key) if self.cache else None
+            if cached is not None:
+                cached.path = shown
+                self.project.add(module, cached)
+            else:
+                to_parse.append((module, key, shown))
+        if not to_parse:
+            return
+        jobs = [
+            (str(self.index.by_name[module]), shown, self.sources[self.index.by_name[module]].data)
+            for module, _, shown in to_parse
+        ]
+        if len(jobs) >= _PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1:
+            workers = min(os.cpu_count() or 1, 8)
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                results = list(pool.map(_extract_file, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+        else:
+            results = [_extract_file(job) for job in jobs]
+        for (module, key, _), facts in zip(to_parse, results):
+            self.project.add(module, facts)
+            if (self.cache is not None and facts.error is None) or (
+                self.cache is not None and facts.error and facts.error[0].startswith("syntax")
+            ):
+                self.cache.put(key, facts)
+
+
+def _extract_file(job: tuple[str, str, bytes | None]) -> facts_module.ModuleFacts:
+    path, shown, data = job
+    try:
+        if data is None:
+            data = Path(path).read_bytes()
+        text = facts_module.decode_source(data)
+    except OSError as error:
+        return facts_module.ModuleFacts(shown, error=(f"cannot read file: {error.strerror}", 1, 1))
+    except UnicodeDecodeError as error:
+        return facts_module.ModuleFacts(shown, error=(f"cannot decode file: {error.reason}", 1, 1))
+    return facts_module.extract(text, shown)
+
+
+def _read(path: Path, settings: Settings) -> _SourceFile:
+    try:
+        size = path.stat().st_size
+        if size > settings.max_file_bytes:
+            return _SourceFile(path, None, f"file is too large to check ({size:,} bytes)")
+        data = path.read_bytes()
+    except OSError as error:
+        return _SourceFile(path, None, f"cannot read file: {error.strerror or error}")
+    if b"\x00" in data:
+        return _SourceFile(path, None, "binary file (contains NUL bytes)")
+    try:
+        facts_module.decode_source(data)
+    except (UnicodeDecodeError, SyntaxError) as error:
+        reason = getattr(error, "reason", str(error))
+        return _SourceFile(path, None, f"cannot decode file: {reason}")
+    return _SourceFile(path, data)
+
+
+# ---- suppression --------------------------------------------------------------------------------
+
+
+def _error_finding(path: str, message: str, line: int, column: int) -> Finding:
+    rule = get_rule("AL001")
+    return Finding(
+        code="AL001",
+        name=rule.name if rule else "unparsable-file",
+        message=f"File cannot be analysed: {message}",
+        path=path,
+        span=Span(line, column, line, column),
+    )
+
+
+def _suppressed(session: Session, finding: Finding) -> bool:
+    project = session.project
+    peers = peer_code_map()
+    for module, facts in project.facts.items():
+        if facts.path == finding.path:
+            if _line_suppressed(facts.suppressions, finding, peers):
+                return True
+            break
+    relative = _relative_to_root(session, finding.path)
+    for pattern, codes in session.settings.per_file_ignores:
+        if fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(finding.path, pattern):
+            if any(finding.code.startswith(code) or code == "ALL" for code in codes):
+                return True
+    return False
+
+
+def _relative_to_root(session: Session, shown: str) -> str:
+    try:
+        return Path(shown).resolve().relative_to(session.files.root).as_posix()
+    except ValueError:
+        return shown
+
+
+def _line_suppressed(
+    suppressions: dict[int, frozenset[str] | None], finding: Finding, peers: dict[str, str]
+) -> bool:
+    if finding.span.line not in suppressions:
+        return False
+    codes = suppressions[finding.span.line]
+    if codes is None:
+        return True
+    return finding.code in codes or any(peers.get(code) == finding.code for code in codes)
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple] = set()
+    unique = []
+    for finding in findings:
+        key = (finding.path, finding.span, finding.code, finding.message)
+        if key not in seen:
+            seen.add(key)
+            unique.append(finding)
+    return unique
+
+
+__all__ = ["Session", "check_paths", "check_source", "open_session", "result_of"]

@@ -1,0 +1,275 @@
+"""Command line: ``asynclint check | routes | rule | rules``.
+
+Exit codes: 0 no findings (or all fixed), 1 findings (or, with --diff, changes), 2 usage/config/
+internal error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from asynclint import __version__
+from asynclint.config import ConfigError, Settings, load_settings
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _settings(
+    paths: Sequence[str],
+    config: str | None,
+    *,
+    select: str | None = None,
+    ignore: str | None = None,
+    extend_select: str | None = None,
+    exclude: str | None = None,
+    no_cache: bool = False,
+    cache_dir: str | None = None,
+    confidence: str | None = None,
+) -> Settings:
+    from asynclint.config import settings_from_mapping
+
+    first = Path(paths[0]) if paths else Path(".")
+    settings = load_settings(
+        Path(config) if config else None, search_from=first if first.exists() else Path(".")
+    )
+    overrides: dict[str, object] = {}
+    if select:
+        overrides["select"] = _split(select)
+    if ignore:
+        overrides["ignore"] = _split(ignore)
+    if extend_select:
+        overrides["extend-select"] = _split(extend_select)
+    if exclude:
+        overrides["extend-exclude"] = _split(exclude)
+    if confidence:
+        overrides["confidence"] = confidence
+    if overrides:
+        cli = settings_from_mapping(overrides, source="command line")
+        settings = replace(
+            settings,
+            select=cli.select if select or extend_select else settings.select,
+            ignore=cli.ignore if ignore else settings.ignore,
+            extend_exclude=settings.extend_exclude + cli.extend_exclude,
+            confidence=cli.confidence if confidence else settings.confidence,
+        )
+        if extend_select and not select:
+            settings = replace(settings, select=settings.select + cli.select[len(Settings().select):])
+    if no_cache:
+        settings = replace(settings, cache=False)
+    if cache_dir:
+        settings = replace(settings, cache_dir=cache_dir)
+    return settings
+
+
+def _split(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _fail(message: str) -> None:
+    click.echo(f"asynclint: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="asynclint")
+def main() -> None:
+    """Find code that blocks the asyncio event loop (FastAPI-aware) and fix it."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--select", help="Comma-separated codes or prefixes to enable (e.g. AL2,AL001).")
+@click.option("--extend-select", help="Codes or prefixes to enable on top of the configured ones.")
+@click.option("--ignore", help="Comma-separated codes or prefixes to disable.")
+@click.option("--exclude", help="Comma-separated extra glob patterns to exclude.")
+@click.option(
+    "--format", "output_format", default="text", show_default=True,
+    type=click.Choice(["text", "json", "github", "sarif", "gitlab"]),
+)
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False), help="Write the report here.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
+@click.option("--config", type=click.Path(exists=True, dir_okay=False), help="pyproject.toml to use.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the facts cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="Where to keep the cache.")
+@click.option("--fix", is_flag=True, help="Apply safe fixes.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply (or with --diff, show) unsafe fixes.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
+@click.option("--show-source", is_flag=True, help="Show the source line, a caret and the chain.")
+@click.option("--statistics", is_flag=True, help="Count problems per rule.")
+@click.option(
+    "--confidence", type=click.Choice(["high", "low"]),
+    help="low: also report chains with a guessed hop (method matched by name only).",
+)
+@click.option("--baseline", type=click.Path(dir_okay=False), help="Report only findings not in it.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False), help="Record findings and exit 0.")
+def check(
+    paths: tuple[str, ...],
+    select: str | None,
+    extend_select: str | None,
+    ignore: str | None,
+    exclude: str | None,
+    output_format: str,
+    output_file: str | None,
+    exit_zero: bool,
+    config: str | None,
+    no_cache: bool,
+    cache_dir: str | None,
+    fix: bool,
+    unsafe_fixes: bool,
+    diff: bool,
+    show_source: bool,
+    statistics: bool,
+    confidence: str | None,
+    baseline: str | None,
+    write_baseline: str | None,
+) -> None:
+    """Check PATHS (default: the current folder) for code that blocks the event loop."""
+    from asynclint import report
+    from asynclint.api import display_path, open_session, result_of
+    from asynclint.baseline import BaselineError, load_baseline
+    from asynclint.baseline import write_baseline as save_baseline
+    from asynclint.fixing import describe_fixes, fix_paths, unified_diff
+
+    targets = list(paths) or ["."]
+    try:
+        settings = _settings(
+            targets, config, select=select, ignore=ignore, extend_select=extend_select,
+            exclude=exclude, no_cache=no_cache, cache_dir=cache_dir, confidence=confidence,
+        )
+    except ConfigError as error:
+        _fail(str(error))
+        return
+    for warning in settings.warnings:
+        click.echo(f"asynclint: warning: {warning}", err=True)
+
+    fixed = 0
+    if fix or diff:
+        run = fix_paths(targets, settings, unsafe=unsafe_fixes, write=not diff)
+        for message in run.write_errors:
+            click.echo(f"asynclint: error: {message}", err=True)
+        if diff:
+            shown = {path: display_path(path) for path in run.changed}
+            text = unified_diff(run, shown)
+            _emit(text, output_file)
+            count = sum(1 for _ in run.changed)
+            click.echo(
+                f"Would fix {run.fixed} problem{'s' if run.fixed != 1 else ''} "
+                f"in {count} file{'s' if count != 1 else ''}.", err=True,
+            )
+            sys.exit(EXIT_FINDINGS if run.changed and not exit_zero else EXIT_CLEAN)
+        fixed = run.fixed
+        session = open_session(targets, settings)
+    else:
+        session = open_session(targets, settings)
+    result = result_of(session)
+    for warning in result.warnings:
+        click.echo(f"asynclint: warning: {warning}", err=True)
+    if session.files.missing and not session.files.targets:
+        _fail("no Python files found: " + ", ".join(session.files.missing))
+
+    findings = result.findings
+    if write_baseline:
+        count = save_baseline(write_baseline, findings)
+        click.echo(f"Wrote {count} finding{'s' if count != 1 else ''} to {write_baseline}.", err=True)
+        sys.exit(EXIT_CLEAN)
+    if baseline:
+        try:
+            findings = load_baseline(baseline).filter_new(findings)
+        except BaselineError as error:
+            _fail(str(error))
+    if output_format != "text" or show_source or findings:
+        findings = describe_fixes(session, findings)
+    options = report.ReportOptions(
+        show_source=show_source,
+        color=report.should_color(sys.stdout) and output_file is None,
+        statistics=statistics,
+        files_checked=result.files_checked,
+        fixed=fixed,
+        unsafe_fixes=unsafe_fixes,
+    )
+    _emit(report.render(output_format, findings, options), output_file)
+    if findings and not exit_zero:
+        sys.exit(EXIT_FINDINGS)
+    sys.exit(EXIT_CLEAN)
+
+
+def _emit(text: str, output_file: str | None) -> None:
+    if output_file:
+        try:
+            Path(output_file).write_text(text if text.endswith("\n") or not text else text + "\n",
+                                         encoding="utf-8")
+        except OSError as error:
+            _fail(f"cannot write {output_file}: {error.strerror}")
+    elif text:
+        click.echo(text.rstrip("\n"))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "output_format", default="text", type=click.Choice(["text", "json"]))
+@click.option("--config", type=click.Path(exists=True, dir_okay=False))
+@click.option("--no-cache", is_flag=True)
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False))
+def routes(
+    paths: tuple[str, ...], output_format: str, config: str | None, no_cache: bool,
+    output_file: str | None,
+) -> None:
+    """List every FastAPI route: where it runs and whether handling it blocks the loop."""
+    from asynclint.api import open_session
+    from asynclint.routes import render_routes_json, render_routes_text, route_rows
+
+    targets = list(paths) or ["."]
+    try:
+        settings = _settings(targets, config, no_cache=no_cache)
+    except ConfigError as error:
+        _fail(str(error))
+        return
+    session = open_session(targets, settings)
+    rows = route_rows(session)
+    if output_format == "json":
+        _emit(render_routes_json(rows), output_file)
+    else:
+        _emit(render_routes_text(rows), output_file)
+    sys.exit(EXIT_CLEAN)
+
+
+@main.command()
+@click.argument("code")
+@click.option("--format", "output_format", default="text", type=click.Choice(["text", "json"]))
+def rule(code: str, output_format: str) -> None:
+    """Explain one rule: what it does, why it is bad, examples, fix safety."""
+    from asynclint import ruledocs
+    from asynclint.rules import get_rule
+
+    found = get_rule(code)
+    if found is None:
+        _fail(f"unknown rule {code!r}; `asynclint rules` lists them")
+        return
+    if output_format == "json":
+        click.echo(json.dumps(ruledocs.render_json(found), indent=2))
+    else:
+        click.echo(ruledocs.render_text(found))
+
+
+@main.command(name="rules")
+@click.option("--format", "output_format", default="text", type=click.Choice(["text", "json"]))
+def list_rules(output_format: str) -> None:
+    """List every rule with its code, name and summary."""
+    from asynclint.rules import all_rules
+
+    rules = list(all_rules().values())
+    if output_format == "json":
+        click.echo(json.dumps(
+            [{"code": r.code, "name": r.name, "summary": r.summary, "url": r.url} for r in rules],
+            indent=2,
+        ))
+        return
+    width = max((len(r.name) for r in rules), default=0)
+    for item in rules:
+        click.echo(f"{item.code}  {item.name:<{width}}  {item.summary}")

@@ -1,0 +1,129 @@
+"""Find the project root and list Python files (gitignore, default excludes, no symlinks out)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+from asynclint.config import Settings
+
+ROOT_MARKERS = ("pyproject.toml", ".git", "setup.py", "setup.cfg")
+
+
+def find_project_root(paths: Sequence[Path]) -> Path:
+    """Nearest folder above the common parent of ``paths`` holding a root marker, else that parent."""
+    resolved = [p.resolve() for p in paths] or [Path.cwd().resolve()]
+    common = Path(os.path.commonpath([str(p if p.is_dir() else p.parent) for p in resolved]))
+    for folder in (common, *common.parents):
+        if any((folder / marker).exists() for marker in ROOT_MARKERS):
+            return folder
+    return common
+
+
+@dataclass(frozen=True, slots=True)
+class FileSet:
+    root: Path
+    # Files to report on (named on the command line or under named folders).
+    targets: tuple[Path, ...]
+    # Every Python file of the project, for resolving calls.
+    project: tuple[Path, ...]
+    # Paths named on the command line that do not exist.
+    missing: tuple[str, ...]
+
+
+class _Filter:
+    def __init__(self, root: Path, settings: Settings) -> None:
+        self.root = root
+        patterns = list(settings.exclude) + list(settings.extend_exclude)
+        self.exclude = pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+        self.gitignores: dict[Path, pathspec.PathSpec | None] = {}
+        self.respect_gitignore = settings.respect_gitignore
+
+    def _gitignore(self, folder: Path) -> pathspec.PathSpec | None:
+        if folder not in self.gitignores:
+            spec = None
+            ignore_file = folder / ".gitignore"
+            if self.respect_gitignore and ignore_file.is_file():
+                try:
+                    lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
+                    spec = pathspec.PathSpec.from_lines("gitwildmatch", lines)
+                except OSError:
+                    spec = None
+            self.gitignores[folder] = spec
+        return self.gitignores[folder]
+
+    def excluded(self, path: Path, is_dir: bool) -> bool:
+        try:
+            rel = path.relative_to(self.root).as_posix()
+        except ValueError:
+            rel = path.name
+        suffix = "/" if is_dir else ""
+        if self.exclude.match_file(rel + suffix) or self.exclude.match_file(path.name + suffix):
+            return True
+        folder = path.parent
+        while True:
+            spec = self._gitignore(folder)
+            if spec is not None:
+                try:
+                    local = path.relative_to(folder).as_posix()
+                except ValueError:
+                    local = path.name
+                if spec.match_file(local + suffix):
+                    return True
+            if folder == self.root or self.root not in folder.parents:
+                return False
+            folder = folder.parent
+
+
+def _walk(start: Path, fence: Path, flt: _Filter) -> Iterable[Path]:
+    """Python files below ``start``; symlinks pointing outside ``fence`` are not followed."""
+    stack = [start]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError:
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            if entry.is_symlink():
+                target = path.resolve()
+                if fence != target and fence not in target.parents:
+                    continue
+            if entry.is_dir():
+                if not flt.excluded(path, True):
+                    stack.append(path)
+            elif entry.name.endswith((".py", ".pyi")) and not entry.name.endswith(".pyi"):
+                if not flt.excluded(path, False):
+                    yield path
+
+
+def discover(paths: Sequence[str | Path], settings: Settings, root: Path | None = None) -> FileSet:
+    given = [Path(p) for p in paths] or [Path(".")]
+    existing = [p for p in given if p.exists()]
+    missing = tuple(str(p) for p in given if not p.exists())
+    root = (root or find_project_root(existing or [Path(".")])).resolve()
+    flt = _Filter(root, settings)
+    targets: list[Path] = []
+    for path in existing:
+        absolute = path.resolve()
+        if absolute.is_file():
+            # A file named explicitly is checked even if excluded (like ruff without --force-exclude)
+            # unless it is not Python at all.
+            targets.append(absolute)
+        else:
+            targets.extend(_walk(absolute, root if root in absolute.parents or root == absolute
+                                 else absolute, flt))
+    targets = sorted(set(targets))
+    project = set(_walk(root, root, flt)) if _is_reasonable_root(root, targets) else set()
+    project.update(targets)
+    return FileSet(root, tuple(targets), tuple(sorted(project)), missing)
+
+
+def _is_reasonable_root(root: Path, targets: Sequence[Path]) -> bool:
+    """Walking the whole filesystem or home folder for context would be a surprise."""
+    return root != Path(root.anchor) and root != Path.home()

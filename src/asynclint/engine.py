@@ -1,0 +1,140 @@
+"""Findings: a call in code that runs on the event loop whose callee blocks, directly or by a chain."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from asynclint.facts import CallSite, FunctionFacts
+from asynclint.frameworks.fastapi import FastAPIModel
+from asynclint.models import Applicability, ChainHop, Confidence, Finding, Fix, Span
+from asynclint.project import Edge, FunctionId, Project, Summary
+from asynclint.rules import get_rule
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    findings: list[Finding]
+    by_function: dict[FunctionId, list[Finding]]
+
+
+def loop_functions(project: Project, modules: Iterable[str], model: FastAPIModel) -> list[FunctionId]:
+    """Functions whose bodies run on the event loop: every ``async def`` plus FastAPI's exceptions."""
+    roots: list[FunctionId] = []
+    for module in sorted(modules):
+        facts = project.module_facts(module)
+        if facts is None:
+            continue
+        for function in facts.functions.values():
+            fid = (module, function.qualname)
+            if function.is_async or fid in model.loop_sync:
+                roots.append(fid)
+    return roots
+
+
+def analyse(
+    project: Project,
+    roots: list[FunctionId],
+    model: FastAPIModel,
+    *,
+    include_low_confidence: bool,
+) -> Analysis:
+    summaries = project.summarise(roots)
+    findings: list[Finding] = []
+    by_function: dict[FunctionId, list[Finding]] = {}
+    for fid in roots:
+        function = project.function(fid)
+        if function is None:
+            continue
+        context = model.contexts.get(fid) or _default_context(function)
+        for edge in project.edges(fid):
+            finding = _finding(project, fid, function, edge, summaries, context)
+            if finding is None:
+                continue
+            if finding.confidence is Confidence.LOW and not include_low_confidence:
+                continue
+            findings.append(finding)
+            by_function.setdefault(fid, []).append(finding)
+    return Analysis(findings, by_function)
+
+
+def _default_context(function: FunctionFacts) -> str:
+    kind = "async function" if function.is_async else "function running on the event loop"
+    return f"{kind} `{function.qualname.replace('.<locals>.', '.')}`"
+
+
+def _finding(
+    project: Project,
+    fid: FunctionId,
+    function: FunctionFacts,
+    edge: Edge,
+    summaries: dict[FunctionId, Summary],
+    context: str,
+) -> Finding | None:
+    site = edge.site
+    path = project.path_of(fid[0])
+    is_call = isinstance(site, CallSite)
+    shown = f"`{site.text}()`" if is_call else _site_phrase(site.kind, site.text)
+    if edge.sink is not None:
+        sink, chain, confidence = edge.sink, (), Confidence.HIGH
+        target = sink.name
+        aside = f" (`{sink.name}`)" if is_call and sink.name not in (site.text, _short(site.text)) else ""
+        message = f"{shown}{aside} blocks the event loop in {context}"
+    elif edge.callee is not None and edge.callee in summaries:
+        summary = summaries[edge.callee]
+        sink = summary.sink
+        first = ChainHop(project.display_name(edge.callee), path, site.span[0])
+        chain = (first, *summary.hops)
+        confidence = summary.confidence if edge.confident else Confidence.LOW
+        target = sink.name
+        route = " → ".join(
+            _hop_label(hop, index == len(chain) - 1) for index, hop in enumerate(chain)
+        )
+        message = f"{shown} blocks the event loop in {context}: {route}"
+    else:
+        return None
+    code = sink.blocking.code
+    rule = get_rule(code)
+    line, column, end_line, end_column = site.span
+    return Finding(
+        code=code,
+        name=rule.name if rule else code,
+        message=message,
+        path=path,
+        span=Span(line, column, end_line, end_column),
+        suggestion=sink.blocking.suggestion,
+        chain=chain,
+        fix=_requested_fix(edge, sink.blocking.fix, is_call, not chain),
+        confidence=confidence,
+        context=context,
+        function=project.display_name(fid),
+        snippet=site.text,
+        target=target,
+    )
+
+
+def _requested_fix(edge: Edge, catalog_fix: str, is_call: bool, direct: bool) -> Fix | None:
+    """The fix the engine asks for; ``asynclint.fixes`` fills in (or refuses) the edits."""
+    if not is_call:
+        return None
+    if direct and catalog_fix == "asyncio-sleep":
+        return Fix(Applicability.SAFE, "", (), "asyncio-sleep")
+    return Fix(Applicability.UNSAFE, "", (), "to-thread")
+
+
+def _site_phrase(kind: str, text: str) -> str:
+    return f"entering `{text}`" if kind == "enter" else f"iterating `{text}`"
+
+
+def _short(name: str) -> str:
+    return name.rsplit(".", 1)[-1]
+
+
+def _hop_label(hop: ChainHop, is_sink: bool) -> str:
+    """``app.services.Repo.load`` -> ``Repo.load``; the catalog call at the end stays whole."""
+    if is_sink:
+        return hop.name
+    parts = hop.name.split(".")
+    if len(parts) >= 2 and parts[-2][:1].isupper():
+        return ".".join(parts[-2:])
+    return parts[-1]

@@ -1,0 +1,153 @@
+"""The ``--fix`` / ``--diff`` loop: check, apply non-overlapping fixes, re-check until stable, write.
+
+Files are changed in memory first; the whole project is re-analysed on the new text each round (a
+fix in one module can change findings in its callers). Nothing is written unless the result parses,
+and writes are atomic with the file's own encoding and newlines.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from asynclint.api import Session, open_session, result_of
+from asynclint.config import Settings
+from asynclint.facts import decode_source
+from asynclint.fixes import apply_fixes, describe_fix
+from asynclint.models import Applicability, Finding, Fix, RunResult
+
+MAX_ROUNDS = 8
+
+
+@dataclass(slots=True)
+class FixRun:
+    result: RunResult
+    changed: dict[Path, tuple[str, str]] = field(default_factory=dict)  # path -> (before, after)
+    fixed: int = 0
+    write_errors: list[str] = field(default_factory=list)
+
+
+def describe_fixes(session: Session, findings: Sequence[Finding]) -> list[Finding]:
+    """Fill in each finding's fix (description and edits), or degrade it to a suggestion."""
+    sources: dict[str, str | None] = {}
+    described = []
+    for finding in findings:
+        if finding.fix is None:
+            described.append(finding)
+            continue
+        if finding.path not in sources:
+            sources[finding.path] = _read_text(_absolute(session, finding.path))
+        source = sources[finding.path]
+        fix = describe_fix(source, finding) if source is not None else None
+        if fix is None and finding.suggestion:
+            fix = Fix(Applicability.DISPLAY, finding.suggestion, (), "")
+        described.append(replace(finding, fix=fix))
+    return described
+
+
+def fix_paths(
+    paths: Sequence[str | Path], settings: Settings, *, unsafe: bool, write: bool
+) -> FixRun:
+    overlay: dict[Path, bytes] = {}
+    originals: dict[Path, tuple[str, bytes]] = {}
+    fixed = 0
+    session = open_session(paths, settings)
+    for _ in range(MAX_ROUNDS):
+        result = result_of(session)
+        by_path: dict[Path, list[Finding]] = {}
+        for finding in result.findings:
+            if finding.fix is not None and finding.fix.kind:
+                by_path.setdefault(_absolute(session, finding.path), []).append(finding)
+        progress = False
+        for path, findings in sorted(by_path.items()):
+            data = overlay.get(path)
+            if data is None:
+                try:
+                    data = path.read_bytes()
+                except OSError:
+                    continue
+            try:
+                text = decode_source(data)
+            except UnicodeDecodeError:
+                continue
+            outcome = apply_fixes(text, findings, unsafe=unsafe)
+            if outcome.source != text and outcome.applied:
+                encoding = _encoding_of(data)
+                originals.setdefault(path, (text, data))
+                overlay[path] = _encode(outcome.source, encoding)
+                fixed += len(outcome.applied)
+                progress = True
+        if not progress:
+            break
+        session = open_session(paths, settings, overlay=overlay)
+    run = FixRun(result_of(session), fixed=fixed)
+    for path, (before_text, before_data) in originals.items():
+        after_text = decode_source(overlay[path])
+        if after_text == before_text:
+            continue
+        run.changed[path] = (before_text, after_text)
+        if write:
+            try:
+                _write_atomically(path, overlay[path])
+            except OSError as error:
+                run.write_errors.append(f"{path}: cannot write fixed file: {error.strerror}")
+    return run
+
+
+def unified_diff(run: FixRun, shown: dict[Path, str]) -> str:
+    chunks = []
+    for path, (before, after) in sorted(run.changed.items()):
+        name = shown.get(path, path.as_posix())
+        chunks.extend(
+            difflib.unified_diff(
+                before.splitlines(keepends=True),
+                after.splitlines(keepends=True),
+                fromfile=f"a/{name}",
+                tofile=f"b/{name}",
+            )
+        )
+    return "".join(chunks)
+
+
+def _absolute(session: Session, shown: str) -> Path:
+    return Path(shown).resolve()
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return decode_source(path.read_bytes())
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _encoding_of(data: bytes) -> str:
+    import io
+    import tokenize
+
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:
+        return tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+    except SyntaxError:
+        return "utf-8"
+
+
+def _encode(text: str, encoding: str) -> bytes:
+    return text.encode(encoding)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    mode = path.stat().st_mode
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(temporary, mode & 0o7777)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,381 @@
+"""What FastAPI/Starlette run where: routes, dependencies, background tasks, handlers.
+
+Verified against FastAPI's and Starlette's source: ``async def`` endpoints, dependencies, background
+tasks and exception handlers run on the event loop, ``def`` ones in the threadpool; HTTP middleware and
+lifespan run on the loop; ``on_startup``/``on_shutdown`` handlers run on the loop *even when sync*
+(Starlette calls a sync handler directly).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from asynclint.facts import Expr, FunctionFacts
+from asynclint.project import FunctionId, Project, Value
+
+HTTP_METHODS = ("get", "post", "put", "delete", "patch", "options", "head", "trace")
+_APP_TYPES = ("fastapi.FastAPI", "starlette.applications.Starlette")
+_ROUTER_TYPES = ("fastapi.APIRouter", "fastapi.routing.APIRouter", "starlette.routing.Router")
+_DEPENDS = ("Depends", "Security")
+
+
+@dataclass(slots=True)
+class Route:
+    methods: tuple[str, ...]
+    path: str
+    handler: FunctionId
+    websocket: bool = False
+    dependencies: list[FunctionId] = field(default_factory=list)
+    background_tasks: list[FunctionId] = field(default_factory=list)
+    streamed: list[FunctionId] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{'WEBSOCKET' if self.websocket else '/'.join(self.methods)} {self.path}"
+
+
+@dataclass(slots=True)
+class FastAPIModel:
+    routes: list[Route] = field(default_factory=list)
+    # Where a function runs and why, for messages: fid -> "async route GET /users/{id}".
+    contexts: dict[FunctionId, str] = field(default_factory=dict)
+    # Sync functions that nevertheless run on the loop (startup/shutdown handlers).
+    loop_sync: set[FunctionId] = field(default_factory=set)
+
+
+def _tail(value: Value) -> str:
+    return value[1].rsplit(".", 1)[-1] if value[0] == "ext" else ""
+
+
+class _Builder:
+    def __init__(self, project: Project, modules: Iterable[str]) -> None:
+        self.project = project
+        self.modules = sorted(modules)
+        self.model = FastAPIModel()
+        self.prefixes: dict[tuple[str, str], str] = {}  # router identity -> own prefix
+        self.router_deps: dict[tuple[str, str], list[Expr]] = {}
+        self.includes: list[tuple[tuple[str, str], tuple[str, str], str]] = []  # parent, child, prefix
+
+    # Identity of an app/router object: the module-level binding that created it.
+    def identity(self, expr: Expr, module: str, depth: int = 0) -> tuple[str, str] | None:
+        if depth > 8:
+            return None
+        project = self.project
+        if expr[0] == "glob":
+            facts = project.module_facts(module)
+            bound = facts.bindings.get(expr[1]) if facts else None
+            if bound is None:
+                return None
+            if bound[0] in ("imp", "glob", "attr"):
+                return self.identity(bound, module, depth + 1)
+            return (module, expr[1])
+        if expr[0] == "imp":
+            absolute = project.index.absolute(expr[1], module)
+            split = project.index.split(absolute, project.index.by_name.get(module))
+            if split is None or len(split[1]) != 1:
+                return None
+            return self.identity(("glob", split[1][0]), split[0], depth + 1)
+        if expr[0] == "attr" and expr[1][0] in ("glob", "imp"):
+            base = project.evaluate(expr[1], module)
+            if base[0] == "module":
+                return self.identity(("glob", expr[2]), base[1], depth + 1)
+        return None
+
+    def kind_of(self, value: Value) -> str:
+        if value[0] == "cinst":
+            if value[1] in _APP_TYPES:
+                return "app"
+            if value[1] in _ROUTER_TYPES:
+                return "router"
+        return ""
+
+    def build(self) -> FastAPIModel:
+        project = self.project
+        for module in self.modules:
+            facts = project.module_facts(module)
+            if facts is None:
+                continue
+            for name, bound in facts.bindings.items():
+                if bound[0] == "call":
+                    kind = self.kind_of(project.evaluate(bound, module))
+                    if kind:
+                        self._register_object(module, name, bound, kind)
+            for function in facts.functions.values():
+                for call in function.calls:
+                    self._registration_call(call.callee, call.args, module)
+        for module in self.modules:
+            facts = project.module_facts(module)
+            if facts is None:
+                continue
+            for function in facts.functions.values():
+                for decorator in function.decorators:
+                    self._decorator(decorator, function, module)
+        self._finish_routes()
+        return self.model
+
+    def _register_object(self, module: str, name: str, bound: Expr, kind: str) -> None:
+        prefix = ""
+        for keyword, value in bound[2]:
+            if keyword == "prefix" and value[0] == "lit" and isinstance(value[1], str):
+                prefix = value[1]
+            elif keyword == "dependencies" and value[0] == "list":
+                self.router_deps[(module, name)] = list(value[1])
+            elif keyword in ("on_startup", "on_shutdown") and value[0] == "list":
+                for handler in value[1]:
+                    self._startup(self.project.evaluate(handler, module), keyword[3:])
+            elif keyword == "lifespan":
+                self._context(self.project.evaluate(value, module), "lifespan")
+        self.prefixes[(module, name)] = prefix
+
+    def _registration_call(self, callee: Expr, args: tuple, module: str) -> None:
+        if callee[0] != "attr":
+            return
+        method = callee[2]
+        receiver = self.project.evaluate(callee[1], module)
+        if not self.kind_of(receiver):
+            return
+        positional = [value for keyword, value in args if keyword is None]
+        keywords = {keyword: value for keyword, value in args if keyword}
+        if method == "include_router" and positional:
+            parent = self.identity(callee[1], module)
+            child = self.identity(positional[0], module)
+            prefix = keywords.get("prefix", ("lit", ""))
+            if parent and child:
+                text = prefix[1] if prefix[0] == "lit" and isinstance(prefix[1], str) else ""
+                self.includes.append((parent, child, text))
+        elif method in ("add_api_route", "add_route", "add_api_websocket_route", "add_websocket_route"):
+            endpoint = keywords.get("endpoint", positional[1] if len(positional) > 1 else None)
+            path = keywords.get("path", positional[0] if positional else ("lit", ""))
+            if endpoint is None:
+                return
+            target = self.project.evaluate(endpoint, module)
+            websocket = "websocket" in method
+            methods = self._methods(keywords.get("methods"), "GET")
+            self._add_route(target, path, methods, websocket, self.identity(callee[1], module),
+                            keywords, module)
+        elif method == "add_event_handler" and len(positional) >= 2:
+            event = positional[0]
+            if event[0] == "lit":
+                self._startup(self.project.evaluate(positional[1], module), str(event[1]))
+        elif method == "add_exception_handler" and len(positional) >= 2:
+            self._context(self.project.evaluate(positional[1], module), "exception handler")
+        elif method == "add_middleware" and positional:
+            cls = self.project.evaluate(positional[0], module)
+            if cls[0] == "class":
+                dispatch = self.project.attribute(("inst", cls[1], cls[2]), "dispatch")
+                self._context(dispatch, "HTTP middleware")
+
+    def _decorator(self, decorator: Expr, function: FunctionFacts, module: str) -> None:
+        if decorator[0] != "call" or decorator[1][0] != "attr":
+            return
+        receiver_expr, method = decorator[1][1], decorator[1][2]
+        receiver = self.project.evaluate(receiver_expr, module)
+        if not self.kind_of(receiver):
+            return
+        args = decorator[2]
+        positional = [value for keyword, value in args if keyword is None]
+        keywords = {keyword: value for keyword, value in args if keyword}
+        target: Value = ("func", module, function.qualname)
+        path = keywords.get("path", positional[0] if positional else ("lit", ""))
+        if method in HTTP_METHODS:
+            self._add_route(target, path, (method.upper(),), False,
+                            self.identity(receiver_expr, module), keywords, module)
+        elif method in ("api_route", "route"):
+            methods = self._methods(keywords.get("methods"), "GET")
+            self._add_route(target, path, methods, False, self.identity(receiver_expr, module),
+                            keywords, module)
+        elif method in ("websocket", "websocket_route"):
+            self._add_route(target, path, ("WEBSOCKET",), True,
+                            self.identity(receiver_expr, module), keywords, module)
+        elif method == "middleware":
+            self._context(target, "HTTP middleware")
+        elif method == "exception_handler":
+            self._context(target, "exception handler")
+        elif method == "on_event" and positional and positional[0][0] == "lit":
+            self._startup(target, str(positional[0][1]))
+
+    @staticmethod
+    def _methods(value: Expr | None, default: str) -> tuple[str, ...]:
+        if value is not None and value[0] == "list":
+            found = tuple(
+                str(item[1]).upper() for item in value[1]
+                if item[0] == "lit" and isinstance(item[1], str)
+            )
+            if found:
+                return found
+        return (default,)
+
+    def _add_route(
+        self,
+        target: Value,
+        path: Expr,
+        methods: tuple[str, ...],
+        websocket: bool,
+        owner: tuple[str, str] | None,
+        keywords: dict[str, Expr],
+        module: str,
+    ) -> None:
+        handler = self._function_id(target)
+        if handler is None:
+            return
+        text = path[1] if path[0] == "lit" and isinstance(path[1], str) else "?"
+        route = Route(methods, text, handler, websocket)
+        route.dependencies.extend(self._route_dependency_exprs(keywords, module))
+        self.model.routes.append(route)
+        self._pending_owner[id(route)] = owner
+
+    _pending_owner: dict[int, tuple[str, str] | None]
+
+    def _route_dependency_exprs(self, keywords: dict[str, Expr], module: str) -> list[FunctionId]:
+        found = []
+        dependencies = keywords.get("dependencies")
+        if dependencies is not None and dependencies[0] == "list":
+            for item in dependencies[1]:
+                fid = self._depends_target(item, module)
+                if fid:
+                    found.append(fid)
+        return found
+
+    def _depends_target(self, expr: Expr, module: str) -> FunctionId | None:
+        if expr[0] != "call" or not expr[2]:
+            return None
+        wrapper = self.project.evaluate(expr[1], module)
+        if _tail(wrapper) not in _DEPENDS:
+            return None
+        return self._function_id(self.project.evaluate(expr[2][0][1], module), dependency=True)
+
+    def _function_id(self, value: Value, *, dependency: bool = False) -> FunctionId | None:
+        if value[0] in ("func", "cmfunc"):
+            return (value[1], value[2])
+        if dependency and value[0] in ("class", "inst"):
+            # Class dependencies: FastAPI calls the class (its __init__) or the instance (__call__).
+            member = "__init__" if value[0] == "class" else "__call__"
+            found = self.project.attribute(("inst", value[1], value[2]), member)
+            if found[0] == "func":
+                return (found[1], found[2])
+        return None
+
+    def _context(self, value: Value, label: str) -> None:
+        fid = self._function_id(value)
+        if fid is not None:
+            self.model.contexts.setdefault(fid, label)
+
+    def _startup(self, value: Value, event: str) -> None:
+        fid = self._function_id(value)
+        if fid is None:
+            return
+        self.model.contexts.setdefault(fid, f"{event} handler")
+        function = self.project.function(fid)
+        if function is not None and not function.is_async:
+            self.model.loop_sync.add(fid)
+
+    # ---- after all registrations are known ---------------------------------------------------
+
+    def _full_prefixes(self, router: tuple[str, str] | None, depth: int = 0) -> list[str]:
+        if router is None:
+            return [""]
+        own = self.prefixes.get(router, "")
+        parents = [(parent, prefix) for parent, child, prefix in self.includes if child == router]
+        if not parents or depth > 10:
+            return [own]
+        return [
+            outer + prefix + own
+            for parent, prefix in parents
+            for outer in self._full_prefixes(parent, depth + 1)
+        ]
+
+    def _finish_routes(self) -> None:
+        routes = []
+        for route in self.model.routes:
+            owner = self._pending_owner.get(id(route))
+            for prefix in self._full_prefixes(owner):
+                routes.append(Route(route.methods, prefix + route.path, route.handler,
+                                    route.websocket, list(route.dependencies)))
+            if owner is not None:
+                for chain_owner in self._owner_chain(owner):
+                    for item in self.router_deps.get(chain_owner, []):
+                        fid = self._depends_target(item, chain_owner[0])
+                        if fid:
+                            for built in routes[-len(self._full_prefixes(owner)):]:
+                                built.dependencies.append(fid)
+        routes.sort(key=lambda r: (r.path, r.methods))
+        for route in routes:
+            self._collect(route)
+        self.model.routes = routes
+
+    def _owner_chain(self, owner: tuple[str, str]) -> list[tuple[str, str]]:
+        chain, pending, seen = [], [owner], set()
+        while pending:
+            current = pending.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            chain.append(current)
+            pending.extend(parent for parent, child, _ in self.includes if child == current)
+        return chain
+
+    def _collect(self, route: Route) -> None:
+        """Dependencies (transitively), background tasks and streamed generators of a route."""
+        project = self.project
+        kind = "route" if not route.websocket else "websocket"
+        handler = project.function(route.handler)
+        runs = "async" if handler is not None and handler.is_async else "sync"
+        self.model.contexts.setdefault(route.handler, f"{runs} {kind} {route.label}")
+        pending = [route.handler, *route.dependencies]
+        seen: set[FunctionId] = set()
+        while pending:
+            fid = pending.pop(0)
+            if fid in seen:
+                continue
+            seen.add(fid)
+            function = project.function(fid)
+            if function is None:
+                continue
+            if fid != route.handler:
+                if fid not in route.dependencies:
+                    route.dependencies.append(fid)
+                self.model.contexts.setdefault(
+                    fid, f"dependency {function.name} of {route.label}"
+                )
+            for param in function.params:
+                candidates = [param.default] + [a[1] for a in param.annotations if a[0] == "meta"]
+                for candidate in candidates:
+                    if candidate is not None:
+                        dep = self._depends_target(candidate, fid[0])
+                        if dep:
+                            pending.append(dep)
+            for call in function.calls:
+                self._scan_call(call.callee, call.args, fid, route)
+
+    def _scan_call(self, callee: Expr, args: tuple, owner: FunctionId, route: Route) -> None:
+        project = self.project
+        module = owner[0]
+        if callee[0] == "attr" and callee[2] == "add_task" and args:
+            task = self._function_id(project.evaluate(args[0][1], module))
+            if task and task not in route.background_tasks:
+                route.background_tasks.append(task)
+                function = project.function(task)
+                if function is not None:
+                    self.model.contexts.setdefault(
+                        task, f"background task {function.name} of {route.label}"
+                    )
+            return
+        value = project.evaluate(callee, module)
+        if _tail(value) == "StreamingResponse" and args:
+            content = args[0][1]
+            if content[0] == "call":
+                generator = project.evaluate(content[1], module)
+                fid = self._function_id(generator)
+                function = project.function(fid) if fid else None
+                if fid and function is not None and function.is_generator:
+                    route.streamed.append(fid)
+                    self.model.contexts.setdefault(
+                        fid, f"streaming generator {function.name} of {route.label}"
+                    )
+
+
+def build_model(project: Project, modules: Iterable[str]) -> FastAPIModel:
+    builder = _Builder(project, modules)
+    builder._pending_owner = {}
+    return builder.build()

@@ -1,0 +1,90 @@
+"""Dotted module names <-> files for one project (src layout, packages, namespace packages, scripts)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+
+class ModuleIndex:
+    def __init__(self, root: Path, files: Iterable[Path]) -> None:
+        self.root = root
+        self.by_name: dict[str, Path] = {}
+        self.name_of: dict[Path, str] = {}
+        self.is_package: dict[str, bool] = {}
+        # Every name a file can be imported by, most specific first.
+        candidates: list[tuple[int, str, Path]] = []
+        for path in files:
+            for rank, name in enumerate(self._names_for(path)):
+                candidates.append((rank, name, path))
+        for _, name, path in sorted(candidates, key=lambda c: (c[0], len(c[1]), c[1])):
+            self.by_name.setdefault(name, path)
+            self.name_of.setdefault(path, name)
+            self.is_package.setdefault(name, path.name == "__init__.py")
+
+    def _names_for(self, path: Path) -> list[str]:
+        parts_from_package_root = _package_parts(path)
+        names = [".".join(parts_from_package_root)] if parts_from_package_root else []
+        for base in (self.root / "src", self.root):
+            try:
+                rel = path.relative_to(base)
+            except ValueError:
+                continue
+            parts = list(rel.with_suffix("").parts)
+            if parts and parts[-1] == "__init__":
+                parts.pop()
+            if parts and all(part.isidentifier() for part in parts):
+                names.append(".".join(parts))
+        return [name for name in dict.fromkeys(names) if name]
+
+    def module_for(self, path: Path) -> str:
+        return self.name_of.get(path, path.stem)
+
+    def package_of(self, module: str) -> str:
+        if self.is_package.get(module):
+            return module
+        return module.rpartition(".")[0]
+
+    def absolute(self, dotted: str, importer: str) -> str:
+        """Turn ``..services.x`` imported from ``importer`` into an absolute dotted name."""
+        if not dotted.startswith("."):
+            return dotted
+        level = len(dotted) - len(dotted.lstrip("."))
+        rest = dotted[level:]
+        base = self.package_of(importer)
+        for _ in range(level - 1):
+            base = base.rpartition(".")[0]
+        return f"{base}.{rest}" if base and rest else (base or rest)
+
+    def find(self, dotted: str, importer_path: Path | None = None) -> str | None:
+        """The project module called ``dotted``, trying the importer's folder for scripts."""
+        if dotted in self.by_name:
+            return dotted
+        if importer_path is not None and not (importer_path.parent / "__init__.py").exists():
+            folder = importer_path.parent
+            head = dotted.replace(".", "/")
+            for candidate in (folder / f"{head}.py", folder / head / "__init__.py"):
+                if candidate in self.name_of:
+                    return self.name_of[candidate]
+        return None
+
+    def split(self, dotted: str, importer_path: Path | None = None) -> tuple[str, list[str]] | None:
+        """Longest project-module prefix of ``dotted`` and the attribute names after it."""
+        parts = dotted.split(".")
+        for cut in range(len(parts), 0, -1):
+            module = self.find(".".join(parts[:cut]), importer_path)
+            if module is not None:
+                return module, parts[cut:]
+        return None
+
+
+def _package_parts(path: Path) -> list[str]:
+    """Module name parts counted from the topmost folder with an ``__init__.py`` chain."""
+    parts = [path.stem] if path.name != "__init__.py" else []
+    folder = path.parent
+    while (folder / "__init__.py").exists() and folder.name.isidentifier():
+        parts.insert(0, folder.name)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    return parts

@@ -1,0 +1,133 @@
+"""``asynclint routes``: every route, where it runs, and whether handling it blocks the loop."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from asynclint.api import Session
+from asynclint.frameworks.fastapi import Route
+from asynclint.models import Finding
+from asynclint.project import FunctionId
+
+
+@dataclass(frozen=True, slots=True)
+class RouteRow:
+    methods: tuple[str, ...]
+    path: str
+    handler: str
+    file: str
+    line: int
+    runs_on: str
+    findings: tuple[Finding, ...]
+
+    @property
+    def blocking(self) -> bool:
+        return bool(self.findings)
+
+
+def route_rows(session: Session) -> list[RouteRow]:
+    project = session.project
+    rows = []
+    for route in session.model.routes:
+        handler = project.function(route.handler)
+        if handler is None:
+            continue
+        findings: list[Finding] = []
+        for fid in _loop_functions(session, route):
+            findings.extend(session.analysis.by_function.get(fid, ()))
+        findings.sort(key=Finding.sort_key)
+        rows.append(
+            RouteRow(
+                methods=route.methods,
+                path=route.path,
+                handler=project.display_name(route.handler),
+                file=project.path_of(route.handler[0]),
+                line=handler.span[0],
+                runs_on="event-loop" if handler.is_async else "threadpool",
+                findings=tuple(findings),
+            )
+        )
+    return rows
+
+
+def _loop_functions(session: Session, route: Route) -> list[FunctionId]:
+    """The route's code that runs on the loop, and the async functions it calls, transitively."""
+    project = session.project
+    starts = [route.handler, *route.dependencies, *route.background_tasks, *route.streamed]
+    pending = [fid for fid in starts if _is_async(session, fid)]
+    seen: list[FunctionId] = []
+    while pending:
+        fid = pending.pop(0)
+        if fid in seen:
+            continue
+        seen.append(fid)
+        function = project.function(fid)
+        if function is None:
+            continue
+        for call in function.calls:
+            value = project.evaluate(call.callee, fid[0])
+            if value[0] == "func" and _is_async(session, (value[1], value[2])):
+                pending.append((value[1], value[2]))
+    return seen
+
+
+def _is_async(session: Session, fid: FunctionId) -> bool:
+    function = session.project.function(fid)
+    return function is not None and function.is_async
+
+
+def render_routes_json(rows: list[RouteRow]) -> str:
+    return json.dumps(
+        [
+            {
+                "methods": list(row.methods),
+                "path": row.path,
+                "handler": row.handler,
+                "file": row.file,
+                "line": row.line,
+                "runs_on": row.runs_on,
+                "blocking": row.blocking,
+                "findings": [
+                    {
+                        "code": finding.code,
+                        "path": finding.path,
+                        "line": finding.line,
+                        "message": finding.message,
+                        "chain": [
+                            {"name": hop.name, "path": hop.path, "line": hop.line}
+                            for hop in finding.chain
+                        ],
+                    }
+                    for finding in row.findings
+                ],
+            }
+            for row in rows
+        ],
+        indent=2,
+    )
+
+
+def render_routes_text(rows: list[RouteRow]) -> str:
+    if not rows:
+        return "No FastAPI routes found."
+    table = [("METHODS", "PATH", "HANDLER", "RUNS ON", "BLOCKS LOOP")]
+    for row in rows:
+        if row.blocking:
+            first = row.findings[0]
+            verdict = f"yes: {first.code} {first.path}:{first.line}"
+        else:
+            verdict = "no"
+        table.append(
+            (",".join(row.methods), row.path, f"{row.handler} ({row.file}:{row.line})",
+             row.runs_on, verdict)
+        )
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]) - 1)]
+    lines = []
+    for line in table:
+        cells = [cell.ljust(width) for cell, width in zip(line[:-1], widths)]
+        lines.append("  ".join([*cells, line[-1]]).rstrip())
+    blocking = sum(1 for row in rows if row.blocking)
+    lines.append("")
+    lines.append(f"{len(rows)} routes, {blocking} blocking the event loop.")
+    return "\n".join(lines)
