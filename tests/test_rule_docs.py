@@ -10,6 +10,8 @@ from pathlib import Path
 import libcst
 import pytest
 
+from asynclint.api import check_source
+from asynclint.config import Settings
 from asynclint.ruledocs import render_json, render_markdown, render_rule_markdown, render_text
 from asynclint.rules import Rule, all_rules, get_rule, peer_code_map
 
@@ -63,6 +65,20 @@ def test_examples_parse(rule: Rule) -> None:
 def test_examples_show_async_code(rule: Rule) -> None:
     assert "async def" in rule.example
     assert "async def" in rule.use_instead
+
+
+def _settings_for(rule: Rule) -> Settings:
+    """AL200's example declares its blocking call in a pyproject comment: honour it."""
+    declared = re.findall(r'^# "([\w.]+)" = "(.*)"$', rule.example, flags=re.MULTILINE)
+    return Settings(extra_blocking_calls=tuple(declared)) if declared else Settings()
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.code)
+def test_example_is_flagged_and_use_instead_is_clean(rule: Rule) -> None:
+    settings = _settings_for(rule)
+    codes = {finding.code for finding in check_source(rule.example, "example.py", settings)}
+    assert rule.code in codes
+    assert check_source(rule.use_instead, "use_instead.py", settings) == []
 
 
 def test_peer_codes_follow_flake8_async() -> None:
