@@ -39,7 +39,7 @@ class _Filter:
     def __init__(self, root: Path, settings: Settings) -> None:
         self.root = root
         patterns = list(settings.exclude) + list(settings.extend_exclude)
-        self.exclude = pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+        self.exclude = pathspec.GitIgnoreSpec.from_lines(patterns)
         self.gitignores: dict[Path, pathspec.PathSpec | None] = {}
         self.respect_gitignore = settings.respect_gitignore
 
@@ -50,7 +50,7 @@ class _Filter:
             if self.respect_gitignore and ignore_file.is_file():
                 try:
                     lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
-                    spec = pathspec.PathSpec.from_lines("gitwildmatch", lines)
+                    spec = pathspec.GitIgnoreSpec.from_lines(lines)
                 except OSError:
                     spec = None
             self.gitignores[folder] = spec

@@ -55,7 +55,44 @@ def analyse(
                 continue
             findings.append(finding)
             by_function.setdefault(fid, []).append(finding)
+    _offer_make_sync(project, model, by_function, findings)
     return Analysis(findings, by_function)
+
+
+def _offer_make_sync(
+    project: Project,
+    model: FastAPIModel,
+    by_function: dict[FunctionId, list[Finding]],
+    findings: list[Finding],
+) -> None:
+    """An async route/dependency that never awaits can become ``def``: FastAPI then runs it in
+    the threadpool. Only when no project code calls it (a caller awaiting it would break)."""
+    candidates = {
+        fid for fid in by_function
+        if model.contexts.get(fid, "").startswith(("async route", "dependency"))
+        and (function := project.function(fid)) is not None
+        and function.is_async and not function.awaits and not function.is_generator
+    }
+    if not candidates:
+        return
+    for module, facts in list(project.facts.items()):
+        for function in facts.functions.values():
+            for call in function.calls:
+                value = project.evaluate(call.callee, module)
+                if value[0] == "func":
+                    candidates.discard((value[1], value[2]))
+    replaced: dict[int, Finding] = {}
+    for fid in candidates:
+        upgraded = []
+        for finding in by_function[fid]:
+            fix = finding.fix
+            if fix is None or fix.applicability is not Applicability.SAFE:
+                fix = Fix(Applicability.UNSAFE, "", (), "make-sync")
+            new = finding.with_fix(fix)
+            replaced[id(finding)] = new
+            upgraded.append(new)
+        by_function[fid] = upgraded
+    findings[:] = [replaced.get(id(item), item) for item in findings]
 
 
 def _default_context(function: FunctionFacts) -> str:
