@@ -10,9 +10,9 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
+from expect import describe_difference, expected_in_source, found
 
 from asynclint.api import check_source
-from expect import describe_difference, expected_in_source, found
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_FILES = sorted(FIXTURES.glob("*.py"))
@@ -31,7 +31,8 @@ def _ids(paths: list[Path]) -> list[str]:
 def test_fixtures_exist_and_are_annotated() -> None:
     assert len(FIXTURE_FILES) >= 15
     annotated = [
-        path for path in FIXTURE_FILES
+        path
+        for path in FIXTURE_FILES
         if expected_in_source(path.read_text(encoding="utf-8"), path.name)
     ]
     # A few fixtures exist to prove silence (shadowing, awaited calls); most expect findings.
@@ -45,8 +46,10 @@ def test_fixture_findings_match_annotations(path: Path) -> None:
     expected = expected_in_source(source, path.name)
     actual = found(findings)
     if actual != expected:
-        pytest.fail(f"{path.name}: findings differ from annotations\n"
-                    + describe_difference(expected, actual))
+        pytest.fail(
+            f"{path.name}: findings differ from annotations\n"
+            + describe_difference(expected, actual)
+        )
 
 
 class _StripAsync(cst.CSTTransformer):
@@ -66,9 +69,7 @@ class _StripAsync(cst.CSTTransformer):
     def leave_CompFor(self, original_node: cst.CompFor, updated_node: cst.CompFor) -> cst.CompFor:
         return updated_node.with_changes(asynchronous=None)
 
-    def leave_Await(
-        self, original_node: cst.Await, updated_node: cst.Await
-    ) -> cst.BaseExpression:
+    def leave_Await(self, original_node: cst.Await, updated_node: cst.Await) -> cst.BaseExpression:
         inner = updated_node.expression
         if updated_node.lpar:
             # Keep the parentheses that wrapped the await expression.
