@@ -1,0 +1,115 @@
+"""Multi-module fixture projects: findings across files match the annotations exactly.
+
+Each folder under ``tests/fixtures/projects`` has its own ``pyproject.toml``, so it is its own
+project root; the annotations (``# expect: AL...``) live in the project files themselves.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from expect import describe_difference, expected_in_file, expected_in_tree, found
+
+from asynclint.api import check_paths
+from asynclint.config import Settings
+
+PROJECTS = Path(__file__).parent / "fixtures" / "projects"
+PROJECT_DIRS = sorted(path for path in PROJECTS.iterdir() if (path / "pyproject.toml").is_file())
+NO_CACHE = Settings(cache=False)
+WEBAPP = PROJECTS / "webapp"
+
+
+def _assert_matches(expected: Counter, actual: Counter, label: str) -> None:
+    if actual != expected:
+        pytest.fail(
+            f"{label}: findings differ from annotations\n" + describe_difference(expected, actual)
+        )
+
+
+def test_projects_exist() -> None:
+    assert len(PROJECT_DIRS) >= 5
+    for project in PROJECT_DIRS:
+        assert expected_in_tree(project), f"{project.name} has no expect annotation"
+
+
+@pytest.mark.parametrize("project", PROJECT_DIRS, ids=[p.name for p in PROJECT_DIRS])
+def test_project_findings_match_annotations(project: Path) -> None:
+    result = check_paths([project], NO_CACHE)
+    _assert_matches(expected_in_tree(project), found(result.findings, project), project.name)
+
+
+def test_project_files_checked_are_the_project_files() -> None:
+    result = check_paths([WEBAPP], NO_CACHE)
+    assert result.files_checked == len(list(WEBAPP.rglob("*.py")))
+
+
+def test_checking_one_file_follows_calls_but_reports_only_that_file() -> None:
+    routes = WEBAPP / "app" / "routes.py"
+    result = check_paths([routes], NO_CACHE)
+    _assert_matches(expected_in_file(routes, WEBAPP), found(result.findings, WEBAPP), "routes.py")
+    chained = [finding for finding in result.findings if finding.chain]
+    assert chained, "calls into services.py must be followed"
+    assert all(
+        any(hop.path.endswith("app/services.py") for hop in finding.chain) for finding in chained
+    )
+
+
+def test_three_routes_reaching_one_helper_give_three_findings() -> None:
+    result = check_paths([WEBAPP / "app" / "routes.py"], NO_CACHE)
+    reaching_reader = [
+        finding for finding in result.findings if finding.target == "pathlib.Path.read_text"
+    ]
+    assert len(reaching_reader) == 3
+    assert len({finding.line for finding in reaching_reader}) == 3
+    assert len({finding.context for finding in reaching_reader}) == 3
+
+
+def test_chain_hops_in_json_end_at_the_catalog_call() -> None:
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "asynclint",
+            "check",
+            "app/routes.py",
+            "--format",
+            "json",
+            "--no-cache",
+            "--exit-zero",
+        ],
+        cwd=WEBAPP,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    findings = json.loads(completed.stdout)
+    services_source = (WEBAPP / "app" / "services.py").read_text(encoding="utf-8").splitlines()
+    read_line = next(
+        number for number, text in enumerate(services_source, 1) if ".read_text(" in text
+    )
+    load_line = next(
+        number for number, text in enumerate(services_source, 1) if "return load_profile(" in text
+    )
+    avatar = next(f for f in findings if "avatar" in f["message"] or "avatar_url" in f["message"])
+    assert avatar["path"] == "app/routes.py"
+    assert avatar["code"] == "AL240"
+    assert avatar["chain"] == [
+        {"name": "app.services.avatar_url", "path": "app/routes.py", "line": avatar["line"]},
+        {"name": "app.services.load_profile", "path": "app/services.py", "line": load_line},
+        {"name": "pathlib.Path.read_text", "path": "app/services.py", "line": read_line},
+    ]
+
+
+def test_sync_route_sharing_the_helper_is_not_reported() -> None:
+    result = check_paths([WEBAPP / "app" / "routes.py"], NO_CACHE)
+    routes_source = (WEBAPP / "app" / "routes.py").read_text(encoding="utf-8").splitlines()
+    plain_route = next(
+        number for number, text in enumerate(routes_source, 1) if "def get_user_plain" in text
+    )
+    assert all(finding.line <= plain_route for finding in result.findings)
+    assert not any("get_user_plain" in finding.function for finding in result.findings)
