@@ -90,16 +90,23 @@ async def idle_lag(base_url: str, duration: float = 0.3, interval: float = 0.02)
 async def warm_up(base_url: str, scenarios: Sequence[Scenario]) -> None:
     """One request per good route: one-time costs (process pool, connections) are not stalls."""
     async with httpx.AsyncClient(base_url=base_url, timeout=60.0) as client:
-        for scenario in scenarios:
-            await client.request(
-                scenario.method, f"/{GOOD}{scenario.request_path}", **scenario.request_kwargs()
+        await asyncio.gather(
+            *(
+                client.request(
+                    scenario.method, f"/{GOOD}{scenario.request_path}", **scenario.request_kwargs()
+                )
+                for scenario in scenarios
             )
+        )
 
 
 async def measure_scenarios(
     base_url: str, scenarios: Sequence[Scenario], concurrency: int, settle: float = 0.6
 ) -> dict[tuple[str, str], BurstResult]:
-    """``(sub_path, variant) -> BurstResult`` for every twin, one burst at a time."""
+    """``(sub_path, variant) -> BurstResult`` for every twin, one burst at a time.
+
+    ``settle``: how long to keep measuring after the responses of routes with background tasks.
+    """
     await warm_up(base_url, scenarios)
     results: dict[tuple[str, str], BurstResult] = {}
     for scenario in scenarios:
@@ -110,6 +117,6 @@ async def measure_scenarios(
                 f"/{variant}{scenario.request_path}",
                 concurrency,
                 scenario.request_kwargs(),
-                settle=settle,
+                settle=settle if scenario.background else 0.05,
             )
     return results

@@ -18,6 +18,8 @@ class Scenario:
     variants: tuple[str, ...] = (GOOD, BAD)
     params: dict[str, str] = field(default_factory=dict)
     upload: bool = False
+    # The route hands work to a background task, which runs after the response is sent.
+    background: bool = False
 
     @property
     def request_path(self) -> str:
@@ -37,14 +39,14 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("/sleep"),
     Scenario("/sleep-sync", variants=(GOOD,)),
     Scenario("/fetch-data"),
-    Scenario("/submit", method="POST", params={"data": "hello"}),
+    Scenario("/submit", method="POST", params={"data": "hello"}, background=True),
     Scenario("/users/{user_id}", url="/users/42"),
     Scenario("/cpu-task/{number}", url="/cpu-task/7"),
     Scenario("/weather"),
     Scenario("/weather-sync", variants=(GOOD,)),
     Scenario("/aggregate"),
     Scenario("/stream"),
-    Scenario("/upload", method="POST", upload=True),
+    Scenario("/upload", method="POST", upload=True, background=True),
     Scenario("/sqlite"),
     Scenario("/report"),
 )

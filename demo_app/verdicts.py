@@ -18,8 +18,9 @@ class StaticAnalysisError(RuntimeError):
 def routes_report(app_dir: Path = APP_DIR) -> list[dict[str, object]]:
     """The route objects printed by ``asynclint routes --format json``."""
     try:
-        from asynclint.cli import main
         from click.testing import CliRunner
+
+        from asynclint.cli import main
     except ImportError as error:
         raise StaticAnalysisError(f"asynclint CLI unavailable: {error}") from error
     result = CliRunner().invoke(main, ["routes", str(app_dir), "--format", "json"])

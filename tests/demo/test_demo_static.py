@@ -9,10 +9,10 @@ import tokenize
 from collections import Counter
 from pathlib import Path
 
-from asynclint.api import check_paths
-from asynclint.cli import main
 from click.testing import CliRunner
 
+from asynclint.api import check_paths
+from asynclint.cli import main
 from demo_app.scenarios import BAD, GOOD, SCENARIOS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
