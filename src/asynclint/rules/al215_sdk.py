@@ -15,8 +15,7 @@ RULES = (
             "(pika), Docker, Kubernetes, Slack, Twilio, SendGrid, MinIO, Supabase and Stripe, "
             "and reports the methods that call the remote service, including nested ones such as "
             "`client.chat.completions.create(...)`. Building a client, a bucket handle or a "
-            "query, and local helpers such as `generate_presigned_url`, are not reported. "
-            + THROUGH_HELPERS
+            "query is not reported. " + THROUGH_HELPERS
         ),
         why_bad=(
             LOOP_STALL + " SDK calls are network round trips with retries and backoff built "
