@@ -43,6 +43,24 @@ def test_project_findings_match_annotations(project: Path) -> None:
     _assert_matches(expected_in_tree(project), found(result.findings, project), project.name)
 
 
+PROJECT_FILES = [
+    (project, path) for project in PROJECT_DIRS for path in sorted(project.rglob("*.py"))
+]
+PROJECT_FILE_IDS = [f"{p.name}/{path.relative_to(p).as_posix()}" for p, path in PROJECT_FILES]
+
+
+@pytest.mark.parametrize(
+    ("project", "path"),
+    PROJECT_FILES,
+    ids=PROJECT_FILE_IDS,
+)
+def test_checking_one_file_gives_exactly_its_annotations(project: Path, path: Path) -> None:
+    # The whole project is still read to resolve calls; only the named file is reported on.
+    result = check_paths([path], NO_CACHE)
+    label = path.relative_to(project).as_posix()
+    _assert_matches(expected_in_file(path, project), found(result.findings, project), label)
+
+
 def test_project_files_checked_are_the_project_files() -> None:
     result = check_paths([WEBAPP], NO_CACHE)
     assert result.files_checked == len(list(WEBAPP.rglob("*.py")))
