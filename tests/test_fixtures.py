@@ -22,6 +22,7 @@ FIXTURE_FILES = sorted(FIXTURES.glob("*.py"))
 RUNS_ON_LOOP_WITHOUT_ASYNC = {
     "fastapi_startup_sync.py": "FastAPI calls sync startup/shutdown handlers on the event loop",
     "fastapi_body_validators.py": "bodies are validated on the event loop, even for def routes",
+    "loop_callbacks.py": "callbacks given to loop.call_soon/call_later run on the loop",
 }
 
 
