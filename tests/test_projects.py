@@ -131,3 +131,15 @@ def test_sync_route_sharing_the_helper_is_not_reported() -> None:
     )
     assert all(finding.line <= plain_route for finding in result.findings)
     assert not any("get_user_plain" in finding.function for finding in result.findings)
+
+
+def test_route_to_repository_chain_crosses_four_modules() -> None:
+    project = PROJECTS / "src_layout_tasks"
+    routes = project / "src" / "taskapp" / "api" / "routes.py"
+    result = check_paths([routes], NO_CACHE)
+    list_route = next(f for f in result.findings if "list_tasks_controller" in f.snippet)
+    hop_files = [Path(hop.path).name for hop in list_route.chain]
+    assert hop_files == ["routes.py", "controllers.py", "usecases.py", "repository.py"]
+    assert list_route.chain[-1].name == "sqlalchemy.orm.Session.execute"
+    assert list_route.target == "sqlalchemy.orm.Session.execute"
+    assert "GET /tasks/" in list_route.context
