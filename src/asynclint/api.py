@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from asynclint import facts as facts_module
-from asynclint.cache import FactsCache, content_key
+from asynclint.cache import FactsCache, content_key, run_key
 from asynclint.catalog import Catalog, builtin_catalog
 from asynclint.config import Settings, load_settings
 from asynclint.discovery import FileSet, discover
@@ -49,6 +49,10 @@ class Session:
     analysis: Analysis = field(default_factory=lambda: Analysis([], {}))
     errors: list[Finding] = field(default_factory=list)
     target_modules: set[str] = field(default_factory=set)
+    # Set when a previous run over identical files and settings was reused.
+    cached_findings: list[Finding] | None = None
+    cache: FactsCache | None = None
+    run_key: str = ""
 
 
 def catalog_for(settings: Settings) -> Catalog:
@@ -78,6 +82,7 @@ def open_session(
     settings: Settings | None = None,
     *,
     overlay: dict[Path, bytes] | None = None,
+    reuse_run: bool = False,
 ) -> Session:
     """Discover, load and analyse. ``overlay`` replaces file contents (used by ``--fix``)."""
     settings = settings if settings is not None else settings_for(paths)
@@ -110,6 +115,16 @@ def open_session(
         if source.data is not None and any(marker in source.data for marker in _ROUTING_MARKERS):
             initial.append(index.module_for(path))
     loader.sources = sources
+    if cache is not None:
+        session.cache = cache
+        session.run_key = run_key(
+            repr((settings, sorted(str(p) for p in files.targets), str(cwd))),
+            [(str(path), source.data) for path, source in sorted(sources.items())],
+        )
+        if reuse_run:
+            session.cached_findings = cache.get_run(session.run_key)
+            if session.cached_findings is not None:
+                return session
     loader.load(sorted(set(initial)))
 
     def work() -> None:
@@ -137,11 +152,16 @@ def check_paths(paths: Sequence[str | Path], settings: Settings | None = None) -
 
 def result_of(session: Session) -> RunResult:
     settings = session.settings
-    findings = [*session.errors, *session.analysis.findings]
-    kept = [f for f in findings if settings.is_selected(f.code) and not _suppressed(session, f)]
-    kept.sort(key=Finding.sort_key)
+    if session.cached_findings is not None:
+        kept = session.cached_findings
+    else:
+        findings = [*session.errors, *session.analysis.findings]
+        kept = [f for f in findings if settings.is_selected(f.code) and not _suppressed(session, f)]
+        kept = _dedupe(sorted(kept, key=Finding.sort_key))
+        if session.cache is not None and session.run_key:
+            session.cache.put_run(session.run_key, kept)
     return RunResult(
-        findings=_dedupe(kept),
+        findings=kept,
         files_checked=len(session.files.targets),
         warnings=list(settings.warnings)
         + [f"{missing}: no such file or directory" for missing in session.files.missing],

@@ -26,35 +26,55 @@ def content_key(data: bytes) -> str:
     return digest.hexdigest()
 
 
+def run_key(settings_fingerprint: str, files: list[tuple[str, bytes | None]]) -> str:
+    """Identity of a whole run: tool version, settings and every project file's content."""
+    digest = hashlib.sha256(f"{__version__}\0{FACTS_SCHEMA}\0{settings_fingerprint}".encode())
+    for path, data in files:
+        digest.update(path.encode("utf-8", "surrogateescape"))
+        digest.update(b"\0")
+        digest.update(hashlib.sha256(data).digest() if data is not None else b"-")
+    return digest.hexdigest()
+
+
 class FactsCache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._ready = False
 
-    def _entry(self, key: str) -> Path:
-        return self.folder / "facts" / key[:2] / f"{key}.pickle"
+    def _entry(self, key: str, kind: str = "facts") -> Path:
+        return self.folder / kind / key[:2] / f"{key}.pickle"
 
     def get(self, key: str) -> ModuleFacts | None:
+        found = self._load(key, "facts")
+        return found if isinstance(found, ModuleFacts) else None
+
+    def get_run(self, key: str) -> list | None:
+        """Findings of a previous run over exactly the same files and settings."""
+        found = self._load(key, "runs")
+        return found if isinstance(found, list) else None
+
+    def put_run(self, key: str, findings: list) -> None:
+        self.put(key, findings, "runs")
+
+    def _load(self, key: str, kind: str) -> object:
         try:
-            with open(self._entry(key), "rb") as handle:
+            with open(self._entry(key, kind), "rb") as handle:
                 value = pickle.load(handle)
-        except Exception:
+        except Exception:  # noqa: BLE001 - any unreadable entry is a miss
             return None
         if isinstance(value, tuple) and len(value) == 2 and value[0] == key:
-            facts = value[1]
-            if isinstance(facts, ModuleFacts):
-                return facts
+            return value[1]
         return None
 
-    def put(self, key: str, facts: ModuleFacts) -> None:
+    def put(self, key: str, value: object, kind: str = "facts") -> None:
         try:
             self._prepare()
-            entry = self._entry(key)
+            entry = self._entry(key, kind)
             entry.parent.mkdir(parents=True, exist_ok=True)
             fd, temporary = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".pickle")
             try:
                 with os.fdopen(fd, "wb") as handle:
-                    pickle.dump((key, facts), handle, protocol=pickle.HIGHEST_PROTOCOL)
+                    pickle.dump((key, value), handle, protocol=pickle.HIGHEST_PROTOCOL)
                 os.replace(temporary, entry)
             except BaseException:
                 Path(temporary).unlink(missing_ok=True)

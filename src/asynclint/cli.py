@@ -134,7 +134,6 @@ def check(
     from asynclint.api import display_path, open_session, result_of
     from asynclint.baseline import BaselineError, load_baseline
     from asynclint.baseline import write_baseline as save_baseline
-    from asynclint.fixing import describe_fixes, fix_paths, unified_diff
 
     targets = list(paths) or ["."]
     try:
@@ -150,6 +149,8 @@ def check(
 
     fixed = 0
     if fix or diff:
+        from asynclint.fixing import fix_paths, unified_diff
+
         run = fix_paths(targets, settings, unsafe=unsafe_fixes, write=not diff)
         for message in run.write_errors:
             click.echo(f"asynclint: error: {message}", err=True)
@@ -166,7 +167,7 @@ def check(
         fixed = run.fixed
         session = open_session(targets, settings)
     else:
-        session = open_session(targets, settings)
+        session = open_session(targets, settings, reuse_run=output_format not in ("json", "sarif"))
     result = result_of(session)
     for warning in result.warnings:
         click.echo(f"asynclint: warning: {warning}", err=True)
@@ -183,7 +184,10 @@ def check(
             findings = load_baseline(baseline).filter_new(findings)
         except BaselineError as error:
             _fail(str(error))
-    if output_format != "text" or show_source or findings:
+    if output_format in ("json", "sarif"):
+        # Only these formats carry the edits; text marks fixability from the requested fix.
+        from asynclint.fixing import describe_fixes
+
         findings = describe_fixes(session, findings)
     options = report.ReportOptions(
         show_source=show_source,

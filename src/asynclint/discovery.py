@@ -37,6 +37,8 @@ class FileSet:
 
 class _Filter:
     def __init__(self, root: Path, settings: Settings) -> None:
+        # Ignore rules apply below ``root``: a folder named on the command line is checked even
+        # when an enclosing repository ignores it (pyenv's checkout ignores all of versions/).
         self.root = root
         patterns = list(settings.exclude) + list(settings.extend_exclude)
         self.exclude = pathspec.GitIgnoreSpec.from_lines(patterns)
@@ -112,12 +114,12 @@ def discover(paths: Sequence[str | Path], settings: Settings, root: Path | None 
     for path in existing:
         absolute = path.resolve()
         if absolute.is_file():
-            # A file named explicitly is checked even if excluded (like ruff without --force-exclude)
-            # unless it is not Python at all.
+            # A file named explicitly is checked even if excluded (like ruff without --force-exclude).
             targets.append(absolute)
-        else:
-            targets.extend(_walk(absolute, root if root in absolute.parents or root == absolute
-                                 else absolute, flt))
+            continue
+        fence = root if root in absolute.parents or root == absolute else absolute
+        named_filter = flt if not flt.excluded(absolute, True) else _Filter(absolute, settings)
+        targets.extend(_walk(absolute, fence, named_filter))
     targets = sorted(set(targets))
     project = set(_walk(root, root, flt)) if _is_reasonable_root(root, targets) else set()
     project.update(targets)

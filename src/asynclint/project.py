@@ -93,6 +93,9 @@ class Project:
         self._in_progress: set[tuple[str, int]] = set()
         self._edges: dict[FunctionId, list[Edge]] = {}
         self._methods_by_name: dict[str, list[FunctionId]] | None = None
+        # Bumped whenever resolution needed a module that is not loaded yet: results computed
+        # meanwhile are provisional and not memoised, so the next wave recomputes only them.
+        self._misses = 0
 
     # ---- loading ------------------------------------------------------------------------------
 
@@ -103,6 +106,7 @@ class Project:
         facts = self.facts.get(module)
         if facts is None and module in self.index.by_name:
             self.pending.add(module)
+            self._misses += 1
         return facts
 
     def settle(self, work: Callable[[], None]) -> None:
@@ -116,8 +120,6 @@ class Project:
             self._load(sorted(wanted))
             for module in wanted:  # unreadable modules must not be asked for again
                 self.facts.setdefault(module, ModuleFacts(path=str(self.index.by_name[module])))
-            self._values.clear()
-            self._edges.clear()
             self._methods_by_name = None
 
     def path_of(self, module: str) -> str:
@@ -139,11 +141,13 @@ class Project:
         if key in self._in_progress:
             return UNK
         self._in_progress.add(key)
+        misses = self._misses
         try:
             value = self._evaluate(expr, module)
         finally:
             self._in_progress.discard(key)
-        self._values[key] = value
+        if misses == self._misses:
+            self._values[key] = value
         return value
 
     def _evaluate(self, expr: Expr, module: str) -> Value:
@@ -408,6 +412,7 @@ class Project:
         cached = self._edges.get(fid)
         if cached is not None:
             return cached
+        misses = self._misses
         function = self.function(fid)
         edges: list[Edge] = []
         if function is not None:
@@ -420,7 +425,8 @@ class Project:
                 edge = self._site_edge(site, module)
                 if edge is not None:
                     edges.append(edge)
-        self._edges[fid] = edges
+        if misses == self._misses:
+            self._edges[fid] = edges
         return edges
 
     def _call_edge(self, call: CallSite, module: str) -> Edge | None:

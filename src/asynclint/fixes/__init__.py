@@ -14,6 +14,7 @@ The engine re-checks the file after :func:`apply_fixes` and applies again until 
 from __future__ import annotations
 
 import warnings
+from functools import lru_cache
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -48,7 +49,7 @@ def describe_fix(source: str, finding: Finding) -> Fix | None:
     if fix.applicability is Applicability.DISPLAY:
         return fix
     try:
-        context = FixContext(source)
+        context = _context_for(source)
     except cst.ParserSyntaxError:
         return None
     plan = plan_fix(context, finding)
@@ -62,6 +63,12 @@ def describe_fix(source: str, finding: Finding) -> Fix | None:
         for r in sorted(replacements, key=lambda r: (r.start, r.end))
     )
     return replace(fix, description=plan.description, edits=edits)
+
+
+@lru_cache(maxsize=4)
+def _context_for(source: str) -> FixContext:
+    """Describing the fixes of one file parses it once, not once per finding."""
+    return FixContext(source)
 
 
 def apply_fixes(source: str, findings: Sequence[Finding], *, unsafe: bool) -> FixOutcome:

@@ -18,6 +18,15 @@ HTTP_METHODS = ("get", "post", "put", "delete", "patch", "options", "head", "tra
 _APP_TYPES = ("fastapi.FastAPI", "starlette.applications.Starlette")
 _ROUTER_TYPES = ("fastapi.APIRouter", "fastapi.routing.APIRouter", "starlette.routing.Router")
 _DEPENDS = ("Depends", "Security")
+_REGISTRATION_METHODS = frozenset(
+    {"include_router", "add_api_route", "add_route", "add_api_websocket_route",
+     "add_websocket_route", "add_event_handler", "add_exception_handler", "add_middleware"}
+)
+_WEB_PACKAGES = ("fastapi", "starlette")
+
+
+def uses_web_framework(imported: Iterable[str]) -> bool:
+    return any(name.split(".", 1)[0] in _WEB_PACKAGES for name in imported)
 
 
 @dataclass(slots=True)
@@ -51,7 +60,12 @@ def _tail(value: Value) -> str:
 class _Builder:
     def __init__(self, project: Project, modules: Iterable[str]) -> None:
         self.project = project
-        self.modules = sorted(modules)
+        # Only modules that import FastAPI/Starlette can create apps, routers or registrations.
+        self.modules = sorted(
+            module for module in modules
+            if (facts := project.facts.get(module)) is not None
+            and uses_web_framework(facts.imported)
+        )
         self.model = FastAPIModel()
         self.prefixes: dict[tuple[str, str], str] = {}  # router identity -> own prefix
         self.router_deps: dict[tuple[str, str], list[Expr]] = {}
@@ -129,7 +143,7 @@ class _Builder:
         self.prefixes[(module, name)] = prefix
 
     def _registration_call(self, callee: Expr, args: tuple, module: str) -> None:
-        if callee[0] != "attr":
+        if callee[0] != "attr" or callee[2] not in _REGISTRATION_METHODS:
             return
         method = callee[2]
         receiver = self.project.evaluate(callee[1], module)

@@ -1,0 +1,684 @@
+"""The LibCST pass behind :func:`asynclint.facts.extract` (imported only when a file is parsed)."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+
+from asynclint.facts import (
+    _LINE_SPLIT,
+    _MAX_EXPR_DEPTH,
+    MODULE_SCOPE,
+    UNKNOWN,
+    CallSite,
+    ClassFacts,
+    Expr,
+    FunctionFacts,
+    ModuleFacts,
+    Param,
+    Site,
+    Span,
+    parse_suppressions,
+)
+
+# ---- scopes ------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Scope:
+    kind: str  # "module" | "function" | "class" | "comprehension"
+    qualname: str
+    bindings: dict[str, Expr] = field(default_factory=dict)
+    globals_: set[str] = field(default_factory=set)
+    function: FunctionFacts | None = None
+    cls: ClassFacts | None = None
+
+
+def _dotted(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    return None
+
+
+def _module_name(node: cst.BaseExpression | None) -> str:
+    if node is None:
+        return ""
+    return _dotted(node) or ""
+
+
+class _Extractor(cst.CSTVisitor):
+    def __init__(self, facts: ModuleFacts) -> None:
+        super().__init__()
+        self.facts = facts
+        self.module_scope = _Scope("module", "")
+        self.scopes: list[_Scope] = [self.module_scope]
+        self.awaited: set[int] = set()
+        self.call_nodes: list[cst.Call] = []
+        self.call_records: list[CallSite | None] = []
+        self.def_nodes: list[tuple[cst.FunctionDef, FunctionFacts]] = []
+        self.site_nodes: list[tuple[cst.CSTNode, Site | None]] = []  # For/With in source order
+        self.imported: set[str] = set()
+        self.lambda_counter: dict[str, int] = {}
+        self.lambda_names: dict[int, str] = {}
+        self.module_function = FunctionFacts(MODULE_SCOPE, MODULE_SCOPE, False, None)
+        facts.functions[MODULE_SCOPE] = self.module_function
+
+    # ---- scope helpers ----------------------------------------------------------------------
+
+    @property
+    def function(self) -> FunctionFacts:
+        for scope in reversed(self.scopes):
+            if scope.function is not None:
+                return scope.function
+        return self.module_function
+
+    def _function_scope(self) -> _Scope:
+        for scope in reversed(self.scopes):
+            if scope.kind in ("function", "module"):
+                return scope
+        return self.module_scope
+
+    def lookup(self, name: str) -> Expr:
+        """A name read in the current scope.
+
+        Names not bound in an enclosing function are module-level: they resolve against the
+        module's *final* bindings later, because functions run after the whole module executed.
+        """
+        innermost = len(self.scopes) - 1
+        for index in range(innermost, 0, -1):
+            scope = self.scopes[index]
+            # Class bodies are not visible from the methods inside them.
+            if scope.kind == "class" and index != innermost:
+                continue
+            if name in scope.globals_:
+                break
+            found = scope.bindings.get(name)
+            if found is not None:
+                return found
+        return ("glob", name)
+
+    def bind(self, name: str, value: Expr) -> None:
+        scope = self.scopes[-1]
+        if name in scope.globals_:
+            self.module_scope.bindings[name] = value
+        else:
+            scope.bindings[name] = value
+
+    # ---- expression conversion --------------------------------------------------------------
+
+    def expr(self, node: cst.BaseExpression | None, depth: int = 0) -> Expr:
+        if node is None or depth > _MAX_EXPR_DEPTH:
+            return UNKNOWN
+        if isinstance(node, cst.Name):
+            return self.lookup(node.value)
+        if isinstance(node, cst.Attribute):
+            base = self.expr(node.value, depth + 1)
+            if base[0] == "imp" and not base[1].endswith("."):
+                return ("imp", f"{base[1]}.{node.attr.value}")
+            return ("attr", base, node.attr.value)
+        if isinstance(node, cst.Call):
+            return ("call", self.expr(node.func, depth + 1), self.args(node.args, depth + 1))
+        if isinstance(node, cst.Await):
+            return ("await", self.expr(node.expression, depth + 1))
+        if isinstance(node, cst.Subscript):
+            elements = tuple(
+                self.expr(el.slice.value, depth + 1)
+                for el in node.slice
+                if isinstance(el.slice, cst.Index)
+            )
+            return ("sub", self.expr(node.value, depth + 1), elements)
+        if isinstance(node, cst.BinaryOperation):
+            if isinstance(node.operator, cst.Divide):
+                return ("div", self.expr(node.left, depth + 1))
+            if isinstance(node.operator, cst.BitOr):  # X | None in annotations
+                return ("union", self.expr(node.left, depth + 1), self.expr(node.right, depth + 1))
+            return UNKNOWN
+        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+            value = node.evaluated_value
+            return ("lit", value if isinstance(value, str) else None)
+        if isinstance(node, cst.Integer):
+            try:
+                return ("lit", int(node.value.replace("_", ""), 0))
+            except ValueError:
+                return ("lit", None)
+        if isinstance(node, cst.FormattedString):
+            return ("lit", None)
+        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            return (
+                "list",
+                tuple(self.expr(el.value, depth + 1) for el in node.elements),
+            )
+        if isinstance(node, cst.Lambda):
+            return ("lambda", self._lambda_qualname(node))
+        if isinstance(node, cst.IfExp):
+            return self.expr(node.body, depth + 1)
+        if isinstance(node, cst.BooleanOperation):
+            # `x or default`: the left operand is the usual value.
+            return self.expr(node.left, depth + 1)
+        if isinstance(node, cst.NamedExpr):
+            return self.expr(node.value, depth + 1)
+        return UNKNOWN
+
+    def args(self, args: Any, depth: int) -> tuple[tuple[str | None, Expr], ...]:
+        result = []
+        for arg in args:
+            value = self.expr(arg.value, depth)
+            if arg.star:
+                value = ("star", value)
+            result.append((arg.keyword.value if arg.keyword else None, value))
+        return tuple(result)
+
+    def annotation_types(self, annotation: cst.Annotation | None) -> tuple[Expr, ...]:
+        """Candidate types of an annotation, with Optional/Union/Annotated/`| None` unwrapped."""
+        if annotation is None:
+            return ()
+        node = annotation.annotation
+        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+            text = node.evaluated_value
+            if isinstance(text, str):
+                try:
+                    node = cst.parse_expression(text)
+                except cst.ParserSyntaxError:
+                    return ()
+        return tuple(self._unwrap(self.expr(node)))
+
+    def _unwrap(self, value: Expr) -> list[Expr]:
+        if value[0] == "union":
+            return self._unwrap(value[1]) + self._unwrap(value[2])
+        if value[0] == "sub":
+            short = _tail(value[1])
+            if short in ("Optional", "Union"):
+                return [t for el in value[2] for t in self._unwrap(el)]
+            if short == "Annotated" and value[2]:
+                # Keep metadata too: Depends(...) inside Annotated matters to FastAPI.
+                return self._unwrap(value[2][0]) + [("meta", el) for el in value[2][1:]]
+        if value[0] == "lit" and value[1] is None:
+            return []
+        return [value]
+
+    # ---- imports ----------------------------------------------------------------------------
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        for alias in node.names:
+            full = _module_name(alias.name)
+            self.imported.add(full)
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.bind(alias.asname.name.value, ("imp", full))
+            else:
+                head = full.split(".", 1)[0]
+                self.bind(head, ("imp", head))
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        module = "." * len(node.relative) + _module_name(node.module)
+        self.imported.add(module)
+        if isinstance(node.names, cst.ImportStar):
+            return False
+        for alias in node.names:
+            name = _module_name(alias.name)
+            local = name
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            separator = "" if module.endswith(".") else "."
+            full = f"{module}{separator}{name}" if module else name
+            if module.startswith("."):
+                self.imported.add(full)  # `from . import services` names a module
+            self.bind(local, ("imp", full))
+        return False
+
+    # ---- definitions ------------------------------------------------------------------------
+
+    def _qualname(self, name: str) -> str:
+        scope = self.scopes[-1]
+        if scope.kind == "module":
+            return name
+        if scope.kind == "class":
+            return f"{scope.qualname}.{name}"
+        return f"{self._function_scope().qualname}.<locals>.{name}"
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        for decorator in node.decorators:
+            decorator.visit(self)
+        qualname = self._qualname(node.name.value)
+        enclosing = self.scopes[-1]
+        class_name = enclosing.qualname if enclosing.kind == "class" else None
+        decorators = tuple(self.expr(d.decorator) for d in node.decorators)
+        facts = FunctionFacts(
+            qualname=qualname,
+            name=node.name.value,
+            is_async=node.asynchronous is not None,
+            class_name=class_name,
+            decorators=decorators,
+            parent=None if enclosing.kind in ("module", "class") else self.function.qualname,
+        )
+        self.facts.functions[qualname] = facts
+        self.def_nodes.append((node, facts))
+        # Defaults and annotations are evaluated in the enclosing scope.
+        node.params.visit(self)
+        if node.returns is not None:
+            node.returns.visit(self)
+        facts.returns = self.annotation_types(node.returns)
+        if enclosing.kind == "class":
+            assert enclosing.cls is not None
+            enclosing.cls.methods[node.name.value] = qualname
+            value: Expr = ("def", qualname)
+        elif enclosing.kind == "module":
+            value = ("glob", node.name.value)
+        else:
+            value = ("def", qualname)
+        scope = _Scope("function", qualname, function=facts)
+        facts.params = self._params(node.params, facts, class_name, decorators, scope)
+        self.scopes.append(scope)
+        node.body.visit(self)
+        self.scopes.pop()
+        if value[0] == "glob":
+            self.module_scope.bindings[node.name.value] = ("def", qualname)
+        else:
+            self.bind(node.name.value, value)
+        return False
+
+    def _params(
+        self,
+        params: cst.Parameters,
+        facts: FunctionFacts,
+        class_name: str | None,
+        decorators: tuple[Expr, ...],
+        scope: _Scope,
+    ) -> tuple[Param, ...]:
+        decorator_names = {_tail(d) for d in decorators}
+        result: list[Param] = []
+        ordered = [*params.posonly_params, *params.params]
+        everything = [*ordered, *params.kwonly_params]
+        if isinstance(params.star_arg, cst.Param):
+            everything.append(params.star_arg)
+        if params.star_kwarg is not None:
+            everything.append(params.star_kwarg)
+        for index, param in enumerate(everything):
+            name = param.name.value
+            annotations = self.annotation_types(param.annotation)
+            default = self.expr(param.default) if param.default is not None else None
+            is_receiver = index == 0 and index < len(ordered) and class_name is not None
+            if is_receiver and "staticmethod" not in decorator_names:
+                value: Expr = (
+                    ("clsref", class_name) if "classmethod" in decorator_names
+                    or facts.name in ("__new__", "__init_subclass__", "__class_getitem__")
+                    else ("self", class_name)
+                )
+            else:
+                value = ("param", annotations, default)
+            scope.bindings[name] = value
+            result.append(Param(name, annotations, default))
+        return tuple(result)
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        qualname = self._lambda_qualname(node)
+        facts = FunctionFacts(
+            qualname, "<lambda>", False, None, is_lambda=True, parent=self.function.qualname
+        )
+        self.facts.functions[qualname] = facts
+        node.params.visit(self)
+        scope = _Scope("function", qualname, function=facts)
+        for param in [*node.params.params, *node.params.kwonly_params, *node.params.posonly_params]:
+            scope.bindings[param.name.value] = ("param", (), None)
+        self.scopes.append(scope)
+        node.body.visit(self)
+        self.scopes.pop()
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        for decorator in node.decorators:
+            decorator.visit(self)
+        for arg in node.bases:
+            arg.visit(self)
+        for arg in node.keywords:
+            arg.visit(self)
+        qualname = self._qualname(node.name.value)
+        cls = ClassFacts(qualname, tuple(self.expr(arg.value) for arg in node.bases))
+        self.facts.classes[qualname] = cls
+        self.scopes.append(_Scope("class", qualname, cls=cls))
+        node.body.visit(self)
+        self.scopes.pop()
+        if self.scopes[-1].kind == "module":
+            self.module_scope.bindings[node.name.value] = ("def", qualname)
+        else:
+            self.bind(node.name.value, ("def", qualname))
+        return False
+
+    def _comprehension(self, node: cst.CSTNode) -> bool:
+        self.scopes.append(_Scope("comprehension", self.scopes[-1].qualname))
+        return True
+
+    def _leave_comprehension(self, node: cst.CSTNode) -> None:
+        self.scopes.pop()
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _comprehension
+    leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = _leave_comprehension
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        if node.asynchronous is not None:
+            self.function.awaits = True
+        self._bind_target(node.target, ("iter", self.expr(node.iter)))
+
+    def visit_Global(self, node: cst.Global) -> None:
+        for item in node.names:
+            self._function_scope().globals_.add(item.name.value)
+
+
+    # ---- bindings ---------------------------------------------------------------------------
+
+    def _bind_target(self, target: cst.BaseExpression, value: Expr) -> None:
+        if isinstance(target, cst.Name):
+            self.bind(target.value, value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._bind_target(element.value, ("iter", value))
+        elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+            self._bind_attribute(target, value)
+
+    def _bind_attribute(self, target: cst.Attribute, value: Expr) -> None:
+        owner = self.lookup(target.value.value) if isinstance(target.value, cst.Name) else None
+        if owner is not None and owner[0] == "self":
+            cls = self.facts.classes.get(owner[1])
+            if cls is not None and (
+                target.attr.value not in cls.attributes or value != UNKNOWN
+            ):
+                existing = cls.attributes.get(target.attr.value)
+                # An annotation (``self.repo: Repo``) is more trustworthy than later assignments.
+                if existing is None or existing[0] != "ann":
+                    cls.attributes[target.attr.value] = value
+
+    def leave_Assign(self, node: cst.Assign) -> None:
+        value = self.expr(node.value)
+        for target in node.targets:
+            self._bind_target(target.target, value)
+        self._class_attribute_assign([t.target for t in node.targets], value)
+
+    def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
+        annotations = self.annotation_types(node.annotation)
+        value = self.expr(node.value) if node.value is not None else None
+        bound: Expr = ("ann", annotations, value) if annotations else (value or UNKNOWN)
+        if isinstance(node.target, cst.Name):
+            self.bind(node.target.value, bound if value is None else ("ann", annotations, value))
+        elif isinstance(node.target, cst.Attribute):
+            owner = self.lookup(node.target.value.value) if isinstance(
+                node.target.value, cst.Name
+            ) else None
+            if owner is not None and owner[0] == "self":
+                cls = self.facts.classes.get(owner[1])
+                if cls is not None:
+                    cls.attributes[node.target.attr.value] = bound
+        self._class_attribute_assign([node.target], bound)
+
+    def _class_attribute_assign(self, targets: list[cst.BaseExpression], value: Expr) -> None:
+        scope = self.scopes[-1]
+        if scope.kind == "class" and scope.cls is not None:
+            for target in targets:
+                if isinstance(target, cst.Name):
+                    scope.cls.attributes[target.value] = value
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        if isinstance(node.target, cst.Name):
+            self.bind(node.target.value, self.expr(node.value))
+
+    # ---- the things rules care about --------------------------------------------------------
+
+    def visit_Await(self, node: cst.Await) -> None:
+        self.function.awaits = True
+        if isinstance(node.expression, cst.Call):
+            self.awaited.add(id(node.expression))
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        self.function.is_generator = True
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if node.value is not None and self.scopes[-1].kind != "class":
+            self.function.returned = self.expr(node.value)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.call_nodes.append(node)
+        record = CallSite(
+            callee=self.expr(node.func),
+            args=self.args(node.args, 1),
+            span=(0, 0, 0, 0),
+            awaited=id(node) in self.awaited,
+            text=_dotted(node.func) or _describe(node.func),
+        )
+        self.call_records.append(record)
+        self.function.calls.append(record)
+
+    def visit_For(self, node: cst.For) -> bool:
+        node.iter.visit(self)
+        iterable = self.expr(node.iter)
+        if node.asynchronous is not None:
+            self.function.awaits = True
+            self.site_nodes.append((node, None))
+        else:
+            site = Site("iter", iterable, (0, 0, 0, 0), _dotted(node.iter) or _describe(node.iter))
+            self.function.sites.append(site)
+            self.site_nodes.append((node, site))
+        self._bind_target(node.target, ("iter", iterable))
+        node.target.visit(self)
+        node.body.visit(self)
+        if node.orelse is not None:
+            node.orelse.visit(self)
+        return False
+
+    def visit_With(self, node: cst.With) -> bool:
+        site_for_statement: Site | None = None
+        for item in node.items:
+            first_call = len(self.call_nodes)
+            item.item.visit(self)
+            value = self.expr(item.item)
+            if node.asynchronous is None:
+                text = _dotted(item.item) or _describe(item.item)
+                site = Site("enter", value, (0, 0, 0, 0), text)
+                self.function.sites.append(site)
+                site_for_statement = site_for_statement or site
+                if isinstance(item.item, cst.Call):
+                    site.span = (-1, first_call, 0, 0)  # resolved to the call's span later
+            if item.asname is not None:
+                self._bind_target(item.asname.name, ("enter", value))
+        if node.asynchronous is not None:
+            self.function.awaits = True
+        self.site_nodes.append((node, site_for_statement))
+        node.body.visit(self)
+        return False
+
+    def _lambda_qualname(self, node: cst.Lambda) -> str:
+        """Lambdas are named when first seen: as a call argument, or when visited."""
+        name = self.lambda_names.get(id(node))
+        if name is None:
+            owner = self.function.qualname
+            count = self.lambda_counter.get(owner, 0) + 1
+            self.lambda_counter[owner] = count
+            prefix = "" if owner == MODULE_SCOPE else f"{owner}."
+            name = self.lambda_names[id(node)] = f"{prefix}<lambda#{count}>"
+        return name
+
+
+def _tail(value: Expr) -> str:
+    """The last name of a symbolic reference: ``typing.Optional`` -> ``Optional``."""
+    if value[0] in ("imp", "glob"):
+        return str(value[1]).rsplit(".", 1)[-1]
+    if value[0] == "attr":
+        return str(value[2])
+    if value[0] == "call":
+        return _tail(value[1])
+    return ""
+
+
+def _describe(node: cst.CSTNode) -> str:
+    if isinstance(node, cst.Call):
+        return f"{_dotted(node.func) or _describe(node.func)}()"
+    if isinstance(node, cst.Attribute):
+        return f"{_describe(node.value)}.{node.attr.value}"
+    if isinstance(node, cst.Subscript):
+        return f"{_describe(node.value)}[...]"
+    if isinstance(node, cst.Name):
+        return node.value
+    return type(node).__name__.lower()
+
+
+# ---- positions ----------------------------------------------------------------------------------
+
+
+def _ast_spans(source: str) -> dict[str, list[Span]] | None:
+    """Positions of calls, defs, for and with statements, from the (fast) builtin parser.
+
+    LibCST computes positions by generating the whole module again (about 3x the parse); the
+    builtin parser gives them for a fraction of that. Nodes are paired by kind in source order and
+    the pairing is verified by count; on any doubt the caller falls back to LibCST's provider.
+    """
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    lines: list[str] | None = None
+    out: dict[str, list[tuple[int, int, int, int, str]]] = {
+        "call": [], "def": [], "site": []
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            kind = "call"
+            name = node.func.id if isinstance(node.func, ast.Name) else ""
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            kind, name = "def", node.name
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.With, ast.AsyncWith)):
+            kind, name = "site", ""
+        else:
+            continue
+        line, col = node.lineno, node.col_offset
+        end_line, end_col = node.end_lineno or line, node.end_col_offset or col
+        out[kind].append((line, col, -end_line, -end_col, name))
+    result: dict[str, list[Span]] = {}
+    for kind, items in out.items():
+        items.sort()
+        spans = []
+        for line, col, neg_end_line, neg_end_col, _ in items:
+            end_line, end_col = -neg_end_line, -neg_end_col
+            if lines is None and (not source.isascii()):
+                lines = _LINE_SPLIT.split(source)
+            if lines is not None:
+                col = _char_column(lines, line, col)
+                end_col = _char_column(lines, end_line, end_col)
+            spans.append((line, col + 1, end_line, end_col + 1))
+        result[kind] = spans
+        result[kind + ":names"] = [item[4] for item in items]  # type: ignore[assignment]
+    return result
+
+
+def _char_column(lines: list[str], line: int, byte_col: int) -> int:
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    if text.isascii():
+        return byte_col
+    return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="replace"))
+
+
+def _libcst_spans(module: cst.Module, nodes: list[cst.CSTNode]) -> list[Span]:
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = wrapper.resolve(PositionProvider)
+    spans = []
+    for node in nodes:
+        pos = positions[node]
+        spans.append(
+            (pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1)
+        )
+    return spans
+
+
+def _assign_positions(module: cst.Module, source: str, ex: _Extractor) -> None:
+    def_nodes = [node for node, _ in ex.def_nodes]
+    site_nodes = [node for node, _ in ex.site_nodes]
+    spans = _ast_spans(source)
+    ok = (
+        spans is not None
+        and len(spans["call"]) == len(ex.call_nodes)
+        and len(spans["def"]) == len(def_nodes)
+        and len(spans["site"]) == len(site_nodes)
+        and all(
+            (name == node.func.value) if isinstance(node.func, cst.Name) else name == ""
+            for name, node in zip(spans["call:names"], ex.call_nodes, strict=False)  # type: ignore[arg-type]
+        )
+        and all(
+            name == node.name.value
+            for name, node in zip(spans["def:names"], def_nodes, strict=False)  # type: ignore[arg-type]
+        )
+    )
+    if ok:
+        assert spans is not None
+        call_spans, def_spans, site_spans = spans["call"], spans["def"], spans["site"]
+    else:
+        everything = _libcst_spans(module, [*ex.call_nodes, *def_nodes, *site_nodes])
+        n_calls, n_defs = len(ex.call_nodes), len(def_nodes)
+        call_spans = everything[:n_calls]
+        def_spans = everything[n_calls : n_calls + n_defs]
+        site_spans = everything[n_calls + n_defs :]
+        # LibCST's FunctionDef span starts at the first decorator; report the def line.
+        def_spans = [
+            (span[0] + _decorator_lines(node), span[1], span[2], span[3])
+            for span, node in zip(def_spans, def_nodes, strict=False)
+        ]
+    for record, span in zip(ex.call_records, call_spans, strict=False):
+        if record is not None:
+            record.span = span
+    for (_, facts), span in zip(ex.def_nodes, def_spans, strict=False):
+        facts.span = span
+    for (_node, site), span in zip(ex.site_nodes, site_spans, strict=False):
+        if site is not None and site.span[0] != -1:
+            site.span = span
+    # With-items that are calls report at the call itself.
+    for function in ex.facts.functions.values():
+        for site in function.sites:
+            if site.span[0] == -1:
+                index = site.span[1]
+                site.span = call_spans[index] if index < len(call_spans) else (1, 1, 1, 1)
+        if function.span == (1, 1, 1, 1) and function.calls and function.is_lambda:
+            function.span = function.calls[0].span
+
+
+def _decorator_lines(node: cst.FunctionDef) -> int:
+    lines = 0
+    for decorator in node.decorators:
+        lines += 1 + len(decorator.leading_lines)
+    lines += len(node.lines_after_decorators)
+    return lines
+
+
+
+def extract(source: str, path: str) -> ModuleFacts:
+    """Facts of one module. Never raises for bad input: ``facts.error`` says what went wrong."""
+    facts = ModuleFacts(path=path)
+    facts.suppressions = parse_suppressions(source)
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        facts.error = (f"syntax error: {error.message}", error.raw_line, error.raw_column + 1)
+        return facts
+    except (RecursionError, MemoryError):
+        facts.error = ("file is too deeply nested to parse", 1, 1)
+        return facts
+    extractor = _Extractor(facts)
+    limit = sys.getrecursionlimit()
+    try:
+        sys.setrecursionlimit(max(limit, 20_000))
+        module.visit(extractor)
+        _assign_positions(module, source, extractor)
+    except RecursionError:
+        facts = ModuleFacts(path=path, suppressions=facts.suppressions)
+        facts.error = ("file is too deeply nested to analyse", 1, 1)
+        return facts
+    finally:
+        sys.setrecursionlimit(limit)
+    facts.bindings = dict(extractor.module_scope.bindings)
+    facts.imported = tuple(sorted(extractor.imported))
+    facts.has_async = any(f.is_async for f in facts.functions.values())
+    return facts
