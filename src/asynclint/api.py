@@ -67,7 +67,11 @@ def display_path(path: Path, cwd: Path | None = None) -> str:
         return path.relative_to(cwd).as_posix()
     except ValueError:
         try:
-            return Path(os.path.relpath(path, cwd)).as_posix() if path.anchor == cwd.anchor else path.as_posix()
+            return (
+                Path(os.path.relpath(path, cwd)).as_posix()
+                if path.anchor == cwd.anchor
+                else path.as_posix()
+            )
         except ValueError:
             return path.as_posix()
 
@@ -132,7 +136,9 @@ def open_session(
         session.model = build_model(project, list(project.facts))
         roots = loop_functions(project, loaded_targets, session.model)
         session.analysis = analyse(
-            project, roots, session.model,
+            project,
+            roots,
+            session.model,
             include_low_confidence=settings.confidence == "low",
         )
 
@@ -168,7 +174,9 @@ def result_of(session: Session) -> RunResult:
     )
 
 
-def check_source(source: str, path: str = "<string>", settings: Settings | None = None) -> list[Finding]:
+def check_source(
+    source: str, path: str = "<string>", settings: Settings | None = None
+) -> list[Finding]:
     """Check one module given as text (no files, no cache). For tests, editors and the API."""
     settings = settings or Settings()
     fake = Path(path if path.endswith(".py") else f"{path}.py").resolve()
@@ -187,7 +195,8 @@ def check_source(source: str, path: str = "<string>", settings: Settings | None 
     peers = peer_code_map()
     return sorted(
         (
-            f for f in analysis.findings
+            f
+            for f in analysis.findings
             if settings.is_selected(f.code) and not _line_suppressed(suppressions, f, peers)
         ),
         key=Finding.sort_key,
@@ -221,7 +230,10 @@ class _Loader:
             self.sources[path] = source
             shown = display_path(path, self.cwd)
             if source.data is None:
-                self.project.add(module, facts_module.ModuleFacts(shown, error=(source.error or "unreadable", 1, 1)))
+                self.project.add(
+                    module,
+                    facts_module.ModuleFacts(shown, error=(source.error or "unreadable", 1, 1)),
+                )
                 continue
             key = content_key(source.data)
             cached = self.cache.get(key) if self.cache else None
@@ -239,10 +251,12 @@ class _Loader:
         if len(jobs) >= _PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1:
             workers = min(os.cpu_count() or 1, 8)
             with ProcessPoolExecutor(max_workers=workers) as pool:
-                results = list(pool.map(_extract_file, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+                results = list(
+                    pool.map(_extract_file, jobs, chunksize=max(1, len(jobs) // (workers * 4)))
+                )
         else:
             results = [_extract_file(job) for job in jobs]
-        for (module, key, _), facts in zip(to_parse, results):
+        for (module, key, _), facts in zip(to_parse, results, strict=False):
             self.project.add(module, facts)
             if (self.cache is not None and facts.error is None) or (
                 self.cache is not None and facts.error and facts.error[0].startswith("syntax")
@@ -298,16 +312,16 @@ def _error_finding(path: str, message: str, line: int, column: int) -> Finding:
 def _suppressed(session: Session, finding: Finding) -> bool:
     project = session.project
     peers = peer_code_map()
-    for module, facts in project.facts.items():
+    for _module, facts in project.facts.items():
         if facts.path == finding.path:
             if _line_suppressed(facts.suppressions, finding, peers):
                 return True
             break
     relative = _relative_to_root(session, finding.path)
     for pattern, codes in session.settings.per_file_ignores:
-        if fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(finding.path, pattern):
-            if any(finding.code.startswith(code) or code == "ALL" for code in codes):
-                return True
+        matches = fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(finding.path, pattern)
+        if matches and any(finding.code.startswith(code) or code == "ALL" for code in codes):
+            return True
     return False
 
 

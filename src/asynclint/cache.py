@@ -60,7 +60,7 @@ class FactsCache:
         try:
             with open(self._entry(key, kind), "rb") as handle:
                 value = pickle.load(handle)
-        except Exception:  # noqa: BLE001 - any unreadable entry is a miss
+        except Exception:
             return None
         if isinstance(value, tuple) and len(value) == 2 and value[0] == key:
             return value[1]

@@ -3,7 +3,7 @@
 Schema of a catalog file (all tables optional)::
 
     [[functions]]                 # callables named by qualified name
-    names = ["time.sleep"]        # as imported: module path + attribute; builtins as "builtins.open"
+    names = ["time.sleep"]        # as imported; builtins as "builtins.open"
     code = "AL251"                # omit for callables that do no I/O (constructors, factories)
     suggestion = "use `await asyncio.sleep(...)`"
     fix = "asyncio-sleep"         # optional fix kind understood by asynclint.fixes
@@ -236,9 +236,7 @@ def _str(raw: Mapping[str, object], key: str, source: str) -> str:
     return value
 
 
-def _strs(
-    raw: Mapping[str, object], key: str, source: str, *, required: bool = False
-) -> list[str]:
+def _strs(raw: Mapping[str, object], key: str, source: str, *, required: bool = False) -> list[str]:
     value = raw.get(key, [])
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise CatalogError(f"{source}: '{key}' must be a list of strings")

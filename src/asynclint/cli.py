@@ -59,7 +59,9 @@ def _settings(
             confidence=cli.confidence if confidence else settings.confidence,
         )
         if extend_select and not select:
-            settings = replace(settings, select=settings.select + cli.select[len(Settings().select):])
+            settings = replace(
+                settings, select=settings.select + cli.select[len(Settings().select) :]
+            )
     if no_cache:
         settings = replace(settings, cache=False)
     if cache_dir:
@@ -89,25 +91,35 @@ def main() -> None:
 @click.option("--ignore", help="Comma-separated codes or prefixes to disable.")
 @click.option("--exclude", help="Comma-separated extra glob patterns to exclude.")
 @click.option(
-    "--format", "output_format", default="text", show_default=True,
+    "--format",
+    "output_format",
+    default="text",
+    show_default=True,
     type=click.Choice(["text", "json", "github", "sarif", "gitlab"]),
 )
 @click.option("--output-file", "-o", type=click.Path(dir_okay=False), help="Write the report here.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
-@click.option("--config", type=click.Path(exists=True, dir_okay=False), help="pyproject.toml to use.")
+@click.option(
+    "--config", type=click.Path(exists=True, dir_okay=False), help="pyproject.toml to use."
+)
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the facts cache.")
 @click.option("--cache-dir", type=click.Path(file_okay=False), help="Where to keep the cache.")
 @click.option("--fix", is_flag=True, help="Apply safe fixes.")
-@click.option("--unsafe-fixes", is_flag=True, help="Also apply (or with --diff, show) unsafe fixes.")
+@click.option(
+    "--unsafe-fixes", is_flag=True, help="Also apply (or with --diff, show) unsafe fixes."
+)
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
 @click.option("--show-source", is_flag=True, help="Show the source line, a caret and the chain.")
 @click.option("--statistics", is_flag=True, help="Count problems per rule.")
 @click.option(
-    "--confidence", type=click.Choice(["high", "low"]),
+    "--confidence",
+    type=click.Choice(["high", "low"]),
     help="low: also report chains with a guessed hop (method matched by name only).",
 )
 @click.option("--baseline", type=click.Path(dir_okay=False), help="Report only findings not in it.")
-@click.option("--write-baseline", type=click.Path(dir_okay=False), help="Record findings and exit 0.")
+@click.option(
+    "--write-baseline", type=click.Path(dir_okay=False), help="Record findings and exit 0."
+)
 def check(
     paths: tuple[str, ...],
     select: str | None,
@@ -138,8 +150,15 @@ def check(
     targets = list(paths) or ["."]
     try:
         settings = _settings(
-            targets, config, select=select, ignore=ignore, extend_select=extend_select,
-            exclude=exclude, no_cache=no_cache, cache_dir=cache_dir, confidence=confidence,
+            targets,
+            config,
+            select=select,
+            ignore=ignore,
+            extend_select=extend_select,
+            exclude=exclude,
+            no_cache=no_cache,
+            cache_dir=cache_dir,
+            confidence=confidence,
         )
     except ConfigError as error:
         _fail(str(error))
@@ -161,7 +180,8 @@ def check(
             count = sum(1 for _ in run.changed)
             click.echo(
                 f"Would fix {run.fixed} problem{'s' if run.fixed != 1 else ''} "
-                f"in {count} file{'s' if count != 1 else ''}.", err=True,
+                f"in {count} file{'s' if count != 1 else ''}.",
+                err=True,
             )
             sys.exit(EXIT_FINDINGS if run.changed and not exit_zero else EXIT_CLEAN)
         fixed = run.fixed
@@ -177,7 +197,9 @@ def check(
     findings = result.findings
     if write_baseline:
         count = save_baseline(write_baseline, findings)
-        click.echo(f"Wrote {count} finding{'s' if count != 1 else ''} to {write_baseline}.", err=True)
+        click.echo(
+            f"Wrote {count} finding{'s' if count != 1 else ''} to {write_baseline}.", err=True
+        )
         sys.exit(EXIT_CLEAN)
     if baseline:
         try:
@@ -206,8 +228,9 @@ def check(
 def _emit(text: str, output_file: str | None) -> None:
     if output_file:
         try:
-            Path(output_file).write_text(text if text.endswith("\n") or not text else text + "\n",
-                                         encoding="utf-8")
+            Path(output_file).write_text(
+                text if text.endswith("\n") or not text else text + "\n", encoding="utf-8"
+            )
         except OSError as error:
             _fail(f"cannot write {output_file}: {error.strerror}")
     elif text:
@@ -221,7 +244,10 @@ def _emit(text: str, output_file: str | None) -> None:
 @click.option("--no-cache", is_flag=True)
 @click.option("--output-file", "-o", type=click.Path(dir_okay=False))
 def routes(
-    paths: tuple[str, ...], output_format: str, config: str | None, no_cache: bool,
+    paths: tuple[str, ...],
+    output_format: str,
+    config: str | None,
+    no_cache: bool,
     output_file: str | None,
 ) -> None:
     """List every FastAPI route: where it runs and whether handling it blocks the loop."""
@@ -269,10 +295,15 @@ def list_rules(output_format: str) -> None:
 
     rules = list(all_rules().values())
     if output_format == "json":
-        click.echo(json.dumps(
-            [{"code": r.code, "name": r.name, "summary": r.summary, "url": r.url} for r in rules],
-            indent=2,
-        ))
+        click.echo(
+            json.dumps(
+                [
+                    {"code": r.code, "name": r.name, "summary": r.summary, "url": r.url}
+                    for r in rules
+                ],
+                indent=2,
+            )
+        )
         return
     width = max((len(r.name) for r in rules), default=0)
     for item in rules:

@@ -70,9 +70,7 @@ class Settings:
 
     def fingerprint(self) -> str:
         """What in the settings changes analysis results (used in cache keys)."""
-        return repr(
-            (self.extra_blocking_calls, self.extra_offload_wrappers, self.confidence)
-        )
+        return repr((self.extra_blocking_calls, self.extra_offload_wrappers, self.confidence))
 
 
 def _matches(code: str, selectors: tuple[str, ...]) -> bool:
@@ -137,7 +135,7 @@ def settings_from_mapping(section: Mapping[str, object], *, source: str) -> Sett
             changes["extra_blocking_calls"] = _blocking_calls(value, where)
         elif key == "confidence":
             if value not in ("high", "low"):
-                raise ConfigError(f"{where}: expected \"high\" or \"low\", got {value!r}")
+                raise ConfigError(f'{where}: expected "high" or "low", got {value!r}')
             changes["confidence"] = value
         elif key in ("respect-gitignore", "cache"):
             if not isinstance(value, bool):
@@ -183,5 +181,7 @@ def _blocking_calls(value: object, where: str) -> tuple[tuple[str, str], ...]:
         raise ConfigError(f"{where}: expected a table of name = suggestion")
     for name, _ in pairs:
         if not re.fullmatch(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*", name):
-            raise ConfigError(f"{where}: {name!r} is not a dotted name like package.module.function")
+            raise ConfigError(
+                f"{where}: {name!r} is not a dotted name like package.module.function"
+            )
     return tuple(pairs)

@@ -15,7 +15,7 @@ ROOT_MARKERS = ("pyproject.toml", ".git", "setup.py", "setup.cfg")
 
 
 def find_project_root(paths: Sequence[Path]) -> Path:
-    """Nearest folder above the common parent of ``paths`` holding a root marker, else that parent."""
+    """Nearest folder at or above the common parent of ``paths`` with a root marker."""
     resolved = [p.resolve() for p in paths] or [Path.cwd().resolve()]
     common = Path(os.path.commonpath([str(p if p.is_dir() else p.parent) for p in resolved]))
     for folder in (common, *common.parents):
@@ -99,9 +99,8 @@ def _walk(start: Path, fence: Path, flt: _Filter) -> Iterable[Path]:
             if entry.is_dir():
                 if not flt.excluded(path, True):
                     stack.append(path)
-            elif entry.name.endswith((".py", ".pyi")) and not entry.name.endswith(".pyi"):
-                if not flt.excluded(path, False):
-                    yield path
+            elif entry.name.endswith(".py") and not flt.excluded(path, False):
+                yield path
 
 
 def discover(paths: Sequence[str | Path], settings: Settings, root: Path | None = None) -> FileSet:
@@ -114,7 +113,7 @@ def discover(paths: Sequence[str | Path], settings: Settings, root: Path | None 
     for path in existing:
         absolute = path.resolve()
         if absolute.is_file():
-            # A file named explicitly is checked even if excluded (like ruff without --force-exclude).
+            # A file named explicitly is checked even if excluded (ruff without --force-exclude).
             targets.append(absolute)
             continue
         fence = root if root in absolute.parents or root == absolute else absolute

@@ -1,4 +1,4 @@
-"""Findings: a call in code that runs on the event loop whose callee blocks, directly or by a chain."""
+"""Findings: a call in code running on the event loop whose callee blocks."""
 
 from __future__ import annotations
 
@@ -18,8 +18,10 @@ class Analysis:
     by_function: dict[FunctionId, list[Finding]]
 
 
-def loop_functions(project: Project, modules: Iterable[str], model: FastAPIModel) -> list[FunctionId]:
-    """Functions whose bodies run on the event loop: every ``async def`` plus FastAPI's exceptions."""
+def loop_functions(
+    project: Project, modules: Iterable[str], model: FastAPIModel
+) -> list[FunctionId]:
+    """Functions whose bodies run on the loop: every ``async def`` plus FastAPI's exceptions."""
     roots: list[FunctionId] = []
     for module in sorted(modules):
         facts = project.module_facts(module)
@@ -68,10 +70,13 @@ def _offer_make_sync(
     """An async route/dependency that never awaits can become ``def``: FastAPI then runs it in
     the threadpool. Only when no project code calls it (a caller awaiting it would break)."""
     candidates = {
-        fid for fid in by_function
+        fid
+        for fid in by_function
         if model.contexts.get(fid, "").startswith(("async route", "dependency"))
         and (function := project.function(fid)) is not None
-        and function.is_async and not function.awaits and not function.is_generator
+        and function.is_async
+        and not function.awaits
+        and not function.is_generator
     }
     if not candidates:
         return
@@ -115,7 +120,11 @@ def _finding(
     if edge.sink is not None:
         sink, chain, confidence = edge.sink, (), Confidence.HIGH
         target = sink.name
-        aside = f" (`{sink.name}`)" if is_call and sink.name not in (site.text, _short(site.text)) else ""
+        aside = (
+            f" (`{sink.name}`)"
+            if is_call and sink.name not in (site.text, _short(site.text))
+            else ""
+        )
         message = f"{shown}{aside} blocks the event loop in {context}"
     elif edge.callee is not None and edge.callee in summaries:
         summary = summaries[edge.callee]

@@ -307,7 +307,8 @@ class _Extractor(cst.CSTVisitor):
             is_receiver = index == 0 and index < len(ordered) and class_name is not None
             if is_receiver and "staticmethod" not in decorator_names:
                 value: Expr = (
-                    ("clsref", class_name) if "classmethod" in decorator_names
+                    ("clsref", class_name)
+                    if "classmethod" in decorator_names
                     or facts.name in ("__new__", "__init_subclass__", "__class_getitem__")
                     else ("self", class_name)
                 )
@@ -370,7 +371,6 @@ class _Extractor(cst.CSTVisitor):
         for item in node.names:
             self._function_scope().globals_.add(item.name.value)
 
-
     # ---- bindings ---------------------------------------------------------------------------
 
     def _bind_target(self, target: cst.BaseExpression, value: Expr) -> None:
@@ -386,9 +386,7 @@ class _Extractor(cst.CSTVisitor):
         owner = self.lookup(target.value.value) if isinstance(target.value, cst.Name) else None
         if owner is not None and owner[0] == "self":
             cls = self.facts.classes.get(owner[1])
-            if cls is not None and (
-                target.attr.value not in cls.attributes or value != UNKNOWN
-            ):
+            if cls is not None and (target.attr.value not in cls.attributes or value != UNKNOWN):
                 existing = cls.attributes.get(target.attr.value)
                 # An annotation (``self.repo: Repo``) is more trustworthy than later assignments.
                 if existing is None or existing[0] != "ann":
@@ -407,9 +405,11 @@ class _Extractor(cst.CSTVisitor):
         if isinstance(node.target, cst.Name):
             self.bind(node.target.value, bound if value is None else ("ann", annotations, value))
         elif isinstance(node.target, cst.Attribute):
-            owner = self.lookup(node.target.value.value) if isinstance(
-                node.target.value, cst.Name
-            ) else None
+            owner = (
+                self.lookup(node.target.value.value)
+                if isinstance(node.target.value, cst.Name)
+                else None
+            )
             if owner is not None and owner[0] == "self":
                 cls = self.facts.classes.get(owner[1])
                 if cls is not None:
@@ -541,9 +541,7 @@ def _ast_spans(source: str) -> dict[str, list[Span]] | None:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     lines: list[str] | None = None
-    out: dict[str, list[tuple[int, int, int, int, str]]] = {
-        "call": [], "def": [], "site": []
-    }
+    out: dict[str, list[tuple[int, int, int, int, str]]] = {"call": [], "def": [], "site": []}
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             kind = "call"
@@ -589,9 +587,7 @@ def _libcst_spans(module: cst.Module, nodes: list[cst.CSTNode]) -> list[Span]:
     spans = []
     for node in nodes:
         pos = positions[node]
-        spans.append(
-            (pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1)
-        )
+        spans.append((pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1))
     return spans
 
 
@@ -651,7 +647,6 @@ def _decorator_lines(node: cst.FunctionDef) -> int:
         lines += 1 + len(decorator.leading_lines)
     lines += len(node.lines_after_decorators)
     return lines
-
 
 
 def extract(source: str, path: str) -> ModuleFacts:

@@ -137,8 +137,9 @@ def decode_source(data: bytes) -> str:
     import tokenize
 
     if b"\x00" in data:
-        raise UnicodeDecodeError("utf-8", data, data.index(b"\x00"), data.index(b"\x00") + 1,
-                                 "binary file (NUL byte)")
+        raise UnicodeDecodeError(
+            "utf-8", data, data.index(b"\x00"), data.index(b"\x00") + 1, "binary file (NUL byte)"
+        )
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as error:

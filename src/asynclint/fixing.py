@@ -1,4 +1,4 @@
-"""The ``--fix`` / ``--diff`` loop: check, apply non-overlapping fixes, re-check until stable, write.
+"""The ``--fix`` / ``--diff`` loop: check, apply fixes, re-check until stable, then write.
 
 Files are changed in memory first; the whole project is re-analysed on the new text each round (a
 fix in one module can change findings in its callers). Nothing is written unless the result parses,
@@ -85,7 +85,7 @@ def fix_paths(
             break
         session = open_session(paths, settings, overlay=overlay)
     run = FixRun(result_of(session), fixed=fixed)
-    for path, (before_text, before_data) in originals.items():
+    for path, (before_text, _before_data) in originals.items():
         after_text = decode_source(overlay[path])
         if after_text == before_text:
             continue

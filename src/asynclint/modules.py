@@ -1,4 +1,4 @@
-"""Dotted module names <-> files for one project (src layout, packages, namespace packages, scripts)."""
+"""Dotted module names <-> files (src layout, packages, namespace packages, scripts)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The project graph: finish symbolic resolution across modules, link call sites, summarise blocking.
+"""The project graph: resolve across modules, link call sites, summarise blocking.
 
 A *value* is what an expression evaluates to, as far as static knowledge goes (tagged tuples):
   ("func", module, qualname)   a project function (also lambdas)
@@ -39,12 +39,35 @@ CPU_LOOP_SUGGESTION = "run CPU-bound work in a process pool via `loop.run_in_exe
 # Builtins that run a generator to exhaustion when handed one.
 _CONSUMERS = frozenset(
     "builtins." + name
-    for name in ("list", "tuple", "set", "frozenset", "dict", "sorted", "sum", "min", "max",
-                 "any", "all", "enumerate", "zip", "map", "filter", "next")
+    for name in (
+        "list",
+        "tuple",
+        "set",
+        "frozenset",
+        "dict",
+        "sorted",
+        "sum",
+        "min",
+        "max",
+        "any",
+        "all",
+        "enumerate",
+        "zip",
+        "map",
+        "filter",
+        "next",
+    )
 )
 _TRANSPARENT_DECORATORS = frozenset(
-    {"functools.wraps", "functools.cache", "functools.lru_cache", "functools.cached_property",
-     "builtins.staticmethod", "builtins.classmethod", "builtins.property"}
+    {
+        "functools.wraps",
+        "functools.cache",
+        "functools.lru_cache",
+        "functools.cached_property",
+        "builtins.staticmethod",
+        "builtins.classmethod",
+        "builtins.property",
+    }
 )
 
 
@@ -580,8 +603,14 @@ class Project:
                     )
                     summaries[caller] = Summary(
                         below.sink,
-                        (ChainHop(self.display_name(callee), self.path_of(caller[0]),
-                                  edge.site.span[0]), *below.hops),
+                        (
+                            ChainHop(
+                                self.display_name(callee),
+                                self.path_of(caller[0]),
+                                edge.site.span[0],
+                            ),
+                            *below.hops,
+                        ),
                         confidence,
                     )
                     frontier.append(caller)

@@ -119,13 +119,18 @@ def render_routes_text(rows: list[RouteRow]) -> str:
         else:
             verdict = "no"
         table.append(
-            (",".join(row.methods), row.path, f"{row.handler} ({row.file}:{row.line})",
-             row.runs_on, verdict)
+            (
+                ",".join(row.methods),
+                row.path,
+                f"{row.handler} ({row.file}:{row.line})",
+                row.runs_on,
+                verdict,
+            )
         )
     widths = [max(len(line[i]) for line in table) for i in range(len(table[0]) - 1)]
     lines = []
     for line in table:
-        cells = [cell.ljust(width) for cell, width in zip(line[:-1], widths)]
+        cells = [cell.ljust(width) for cell, width in zip(line[:-1], widths, strict=False)]
         lines.append("  ".join([*cells, line[-1]]).rstrip())
     blocking = sum(1 for row in rows if row.blocking)
     lines.append("")

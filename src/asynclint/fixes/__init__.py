@@ -14,9 +14,9 @@ The engine re-checks the file after :func:`apply_fixes` and applies again until 
 from __future__ import annotations
 
 import warnings
-from functools import lru_cache
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import libcst as cst
 

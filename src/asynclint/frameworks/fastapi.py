@@ -1,9 +1,9 @@
 """What FastAPI/Starlette run where: routes, dependencies, background tasks, handlers.
 
 Verified against FastAPI's and Starlette's source: ``async def`` endpoints, dependencies, background
-tasks and exception handlers run on the event loop, ``def`` ones in the threadpool; HTTP middleware and
-lifespan run on the loop; ``on_startup``/``on_shutdown`` handlers run on the loop *even when sync*
-(Starlette calls a sync handler directly).
+tasks and exception handlers run on the event loop, ``def`` ones in the threadpool; HTTP middleware
+and lifespan run on the loop; ``on_startup``/``on_shutdown`` handlers run on the loop *even when
+sync* (Starlette calls a sync handler directly).
 """
 
 from __future__ import annotations
@@ -19,8 +19,16 @@ _APP_TYPES = ("fastapi.FastAPI", "starlette.applications.Starlette")
 _ROUTER_TYPES = ("fastapi.APIRouter", "fastapi.routing.APIRouter", "starlette.routing.Router")
 _DEPENDS = ("Depends", "Security")
 _REGISTRATION_METHODS = frozenset(
-    {"include_router", "add_api_route", "add_route", "add_api_websocket_route",
-     "add_websocket_route", "add_event_handler", "add_exception_handler", "add_middleware"}
+    {
+        "include_router",
+        "add_api_route",
+        "add_route",
+        "add_api_websocket_route",
+        "add_websocket_route",
+        "add_event_handler",
+        "add_exception_handler",
+        "add_middleware",
+    }
 )
 _WEB_PACKAGES = ("fastapi", "starlette")
 
@@ -62,14 +70,17 @@ class _Builder:
         self.project = project
         # Only modules that import FastAPI/Starlette can create apps, routers or registrations.
         self.modules = sorted(
-            module for module in modules
+            module
+            for module in modules
             if (facts := project.facts.get(module)) is not None
             and uses_web_framework(facts.imported)
         )
         self.model = FastAPIModel()
         self.prefixes: dict[tuple[str, str], str] = {}  # router identity -> own prefix
         self.router_deps: dict[tuple[str, str], list[Expr]] = {}
-        self.includes: list[tuple[tuple[str, str], tuple[str, str], str]] = []  # parent, child, prefix
+        self.includes: list[
+            tuple[tuple[str, str], tuple[str, str], str]
+        ] = []  # parent, child, prefix
 
     # Identity of an app/router object: the module-level binding that created it.
     def identity(self, expr: Expr, module: str, depth: int = 0) -> tuple[str, str] | None:
@@ -158,7 +169,12 @@ class _Builder:
             if parent and child:
                 text = prefix[1] if prefix[0] == "lit" and isinstance(prefix[1], str) else ""
                 self.includes.append((parent, child, text))
-        elif method in ("add_api_route", "add_route", "add_api_websocket_route", "add_websocket_route"):
+        elif method in (
+            "add_api_route",
+            "add_route",
+            "add_api_websocket_route",
+            "add_websocket_route",
+        ):
             endpoint = keywords.get("endpoint", positional[1] if len(positional) > 1 else None)
             path = keywords.get("path", positional[0] if positional else ("lit", ""))
             if endpoint is None:
@@ -166,8 +182,9 @@ class _Builder:
             target = self.project.evaluate(endpoint, module)
             websocket = "websocket" in method
             methods = self._methods(keywords.get("methods"), "GET")
-            self._add_route(target, path, methods, websocket, self.identity(callee[1], module),
-                            keywords, module)
+            self._add_route(
+                target, path, methods, websocket, self.identity(callee[1], module), keywords, module
+            )
         elif method == "add_event_handler" and len(positional) >= 2:
             event = positional[0]
             if event[0] == "lit":
@@ -193,15 +210,30 @@ class _Builder:
         target: Value = ("func", module, function.qualname)
         path = keywords.get("path", positional[0] if positional else ("lit", ""))
         if method in HTTP_METHODS:
-            self._add_route(target, path, (method.upper(),), False,
-                            self.identity(receiver_expr, module), keywords, module)
+            self._add_route(
+                target,
+                path,
+                (method.upper(),),
+                False,
+                self.identity(receiver_expr, module),
+                keywords,
+                module,
+            )
         elif method in ("api_route", "route"):
             methods = self._methods(keywords.get("methods"), "GET")
-            self._add_route(target, path, methods, False, self.identity(receiver_expr, module),
-                            keywords, module)
+            self._add_route(
+                target, path, methods, False, self.identity(receiver_expr, module), keywords, module
+            )
         elif method in ("websocket", "websocket_route"):
-            self._add_route(target, path, ("WEBSOCKET",), True,
-                            self.identity(receiver_expr, module), keywords, module)
+            self._add_route(
+                target,
+                path,
+                ("WEBSOCKET",),
+                True,
+                self.identity(receiver_expr, module),
+                keywords,
+                module,
+            )
         elif method == "middleware":
             self._context(target, "HTTP middleware")
         elif method == "exception_handler":
@@ -213,7 +245,8 @@ class _Builder:
     def _methods(value: Expr | None, default: str) -> tuple[str, ...]:
         if value is not None and value[0] == "list":
             found = tuple(
-                str(item[1]).upper() for item in value[1]
+                str(item[1]).upper()
+                for item in value[1]
                 if item[0] == "lit" and isinstance(item[1], str)
             )
             if found:
@@ -304,14 +337,21 @@ class _Builder:
         for route in self.model.routes:
             owner = self._pending_owner.get(id(route))
             for prefix in self._full_prefixes(owner):
-                routes.append(Route(route.methods, prefix + route.path, route.handler,
-                                    route.websocket, list(route.dependencies)))
+                routes.append(
+                    Route(
+                        route.methods,
+                        prefix + route.path,
+                        route.handler,
+                        route.websocket,
+                        list(route.dependencies),
+                    )
+                )
             if owner is not None:
                 for chain_owner in self._owner_chain(owner):
                     for item in self.router_deps.get(chain_owner, []):
                         fid = self._depends_target(item, chain_owner[0])
                         if fid:
-                            for built in routes[-len(self._full_prefixes(owner)):]:
+                            for built in routes[-len(self._full_prefixes(owner)) :]:
                                 built.dependencies.append(fid)
         routes.sort(key=lambda r: (r.path, r.methods))
         for route in routes:
@@ -349,9 +389,7 @@ class _Builder:
             if fid != route.handler:
                 if fid not in route.dependencies:
                     route.dependencies.append(fid)
-                self.model.contexts.setdefault(
-                    fid, f"dependency {function.name} of {route.label}"
-                )
+                self.model.contexts.setdefault(fid, f"dependency {function.name} of {route.label}")
             for param in function.params:
                 candidates = [param.default] + [a[1] for a in param.annotations if a[0] == "meta"]
                 for candidate in candidates:

@@ -1,6 +1,6 @@
 """Rule registry: every rule is a :class:`Rule` value declared in a module of this package.
 
-Modules are discovered automatically (as in pyupgrade): a module defines ``RULES = (Rule(...), ...)``.
+Modules are discovered automatically (as in pyupgrade): each defines ``RULES = (Rule(...),)``.
 Codes are stable; names are kebab-case and describe the bad pattern.
 """
 
