@@ -669,3 +669,13 @@ def test_golden_through_cli(name: str, tmp_path: Path) -> None:
     assert read_exact(target) == read_exact(GOLDEN_DIR / f"{name}.after.py"), run.stdout
     assert json.loads(run.stdout) == [], run.stdout
     assert run.returncode == 0, run.stderr
+
+
+@pytest.mark.parametrize("name", golden_names())
+def test_golden_describe_fix_edits_match_apply_fixes(name: str) -> None:
+    before = read_exact(GOLDEN_DIR / f"{name}.before.py")
+    for target in golden_findings(before):
+        fix = describe_fix(before, target)
+        assert fix is not None and fix.edits and fix.description
+        expected = apply_fixes(before, [target], unsafe=True).source
+        assert apply_edits(before, fix.edits) == expected

@@ -34,6 +34,12 @@ class FixContext:
         self._positions = wrapper.resolve(PositionProvider)
         self._parents = wrapper.resolve(ParentNodeProvider)
         self.imports = ModuleImports.of(self.module)
+        self._offsets_cache: dict[cst.CSTNode, int] | None = None
+        self._calls_by_start: dict[tuple[int, int], list[tuple[cst.Call, CodeRange]]] = {}
+        for node, code_range in self._positions.items():
+            if isinstance(node, cst.Call):
+                key = (code_range.start.line, code_range.start.column + 1)
+                self._calls_by_start.setdefault(key, []).append((node, code_range))
 
     # -- positions -------------------------------------------------------------------------
 
@@ -52,16 +58,43 @@ class FixContext:
         """Replace ``node`` by ``new_node``, rendered in place so nested lines keep their indent.
 
         ``new_node`` carries ``node``'s own parentheses, which stay outside the replaced text.
+        Only the top-level statement holding ``node`` is rendered again, not the whole module.
         """
         start, end = self.offsets_of(node)
-        rendered = cast(cst.Module, self.module.deep_replace(node, new_node)).code
-        suffix = len(self.text.text) - end
-        if (
-            rendered[:start] != self.text.text[:start]
-            or rendered[len(rendered) - suffix :] != (self.text.text[end:])
-        ):
-            raise AssertionError("a fix changed text outside its node")
-        return Replacement(start, end, rendered[start : len(rendered) - suffix])
+        scopes: list[tuple[cst.CSTNode, int]] = [(self.module, 0)]
+        statement = self._top_level_statement(node)
+        if statement is not None and statement in self._statement_offsets():
+            scopes.insert(0, (statement, self._statement_offsets()[statement]))
+        for scope, origin in scopes:
+            old_text = self.module.code_for_node(scope)
+            # The last statement of a file without a final newline renders with one.
+            if self.text.text[origin : origin + len(old_text)] != old_text:
+                continue
+            new_scope = cast(cst.CSTNode, scope.deep_replace(node, new_node))
+            new_text = self.module.code_for_node(new_scope)
+            head, tail = start - origin, origin + len(old_text) - end
+            if (
+                new_text[:head] == old_text[:head]
+                and new_text[len(new_text) - tail :] == old_text[len(old_text) - tail :]
+            ):
+                return Replacement(start, end, new_text[head : len(new_text) - tail])
+        raise AssertionError("a fix changed text outside its node")
+
+    def _top_level_statement(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        for child, parent in self.ancestors(node):
+            if isinstance(parent, cst.Module):
+                return child
+        return None
+
+    def _statement_offsets(self) -> dict[cst.CSTNode, int]:
+        """Where each top-level statement's text (leading lines included) starts."""
+        if self._offsets_cache is None:
+            offset = sum(len(self.module.code_for_node(line)) for line in self.module.header)
+            self._offsets_cache = {}
+            for statement in self.module.body:
+                self._offsets_cache[statement] = offset
+                offset += len(self.module.code_for_node(statement))
+        return self._offsets_cache
 
     def find_call(self, span: Span, snippet: str = "") -> cst.Call | None:
         """The call starting at ``span``.
@@ -69,13 +102,7 @@ class FixContext:
         Calls chained on a call (``f(a).g()``) start where it starts: the span's end, else the
         finding's snippet, else innermost-first picks one.
         """
-        candidates = [
-            (node, code_range)
-            for node, code_range in self._positions.items()
-            if isinstance(node, cst.Call)
-            and code_range.start.line == span.line
-            and code_range.start.column + 1 == span.column
-        ]
+        candidates = self._calls_by_start.get((span.line, span.column), [])
         for node, code_range in candidates:
             end = (code_range.end.line, code_range.end.column + 1)
             if end == (span.end_line, span.end_column):
