@@ -196,11 +196,6 @@ def test_extra_blocking_call_reached_through_a_helper(
     assert any(hop["path"] == "app/service.py" for hop in items[0]["chain"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: a configured blocking call defined in the project is resolved to its "
-    "(harmless) body and the extra-blocking-calls entry is ignored",
-)
 def test_extra_blocking_call_of_a_project_function(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
