@@ -27,6 +27,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 COLD_TARGET, WARM_TARGET = 20.0, 1.5
+# Measure this checkout's code, not whatever copy of asynclint happens to be installed.
+REPO_SRC = Path(__file__).resolve().parents[1] / "src"
 # The file that gets a comment appended before each "touched" run: it must hold async code.
 TOUCH_CANDIDATES = ("asyncio/tasks.py", "asyncio/streams.py", "asyncio/base_events.py")
 
@@ -62,9 +64,17 @@ class Series:
         return max(self.rss_kib) / 1024
 
 
+def child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    if (REPO_SRC / "asynclint").is_dir():
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_SRC), env.get("PYTHONPATH")]))
+    return env
+
+
 def measure(command: Sequence[str], *, ok_codes: Sequence[int] = (0,)) -> tuple[float, int]:
     done = subprocess.run(
-        [sys.executable, "-c", _WRAPPER, *command], capture_output=True, text=True, check=True
+        [sys.executable, "-c", _WRAPPER, *command], capture_output=True, text=True, check=True,
+        env=child_env(),
     )
     report = json.loads(done.stdout.strip().splitlines()[-1])
     if report["rc"] not in ok_codes:
@@ -106,9 +116,17 @@ def files_checked(tree: Path, cache_dir: Path) -> int | None:
     """Files asynclint reports as checked (from the text summary line)."""
     command = asynclint_command(tree, cache_dir, "text")
     command[command.index("-o"):command.index("-o") + 2] = []
-    done = subprocess.run(command, capture_output=True, text=True)
+    done = subprocess.run(command, capture_output=True, text=True, env=child_env())
     match = re.search(r"(\d+) files? checked", done.stdout)
     return int(match.group(1)) if match else None
+
+
+def asynclint_origin() -> str:
+    code = "import asynclint; print(asynclint.__version__, asynclint.__file__)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=child_env()
+    )
+    return done.stdout.strip()
 
 
 def touch(path: Path, counter: int) -> None:
@@ -174,6 +192,7 @@ def run(runs: int, stdlib: Path, work: Path) -> dict[str, object]:
             print(f"  ruff {index + 1}/{runs}: {wall:.2f}s", file=sys.stderr)
 
     return {
+        "asynclint": asynclint_origin(),
         "python": sys.version.split()[0],
         "stdlib": str(stdlib),
         "files": files,
@@ -204,6 +223,7 @@ def print_table(result: dict[str, object]) -> None:
         f"{result['files_checked']}, parsed {result['files_parsed_cold']} on a cold run; "
         f"runs={result['runs']}"
     )
+    print(f"asynclint {result['asynclint']}")
     header = f"{'what':<26} {'median s':>9} {'min s':>8} {'lines/s':>11} {'peak RSS MiB':>13}"
     print(header)
     print("-" * len(header))
