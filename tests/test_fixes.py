@@ -370,6 +370,7 @@ def test_describe_fix_without_import_has_one_edit() -> None:
         ("requests.get(*a, **kw)", "await asyncio.to_thread(requests.get, *a, **kw)"),
         ("requests.get()", "await asyncio.to_thread(requests.get)"),
         ("self.client.get(u)", "await asyncio.to_thread(self.client.get, u)"),
+        ("requests.get(x for x in a)", "await asyncio.to_thread(requests.get, (x for x in a))"),
     ],
 )
 def test_to_thread_wraps_the_call_with_needed_parentheses(statement: str, expected: str) -> None:

@@ -89,9 +89,8 @@ def apply_fixes(source: str, findings: Sequence[Finding], *, unsafe: bool) -> Fi
             candidates.append(finding)
     if not candidates:
         return FixOutcome(source, (), tuple(skipped))
-    try:
-        context = FixContext(source)
-    except cst.ParserSyntaxError:
+    context = _context_for(source)
+    if context is None:
         skipped.extend((finding, "the file does not parse") for finding in candidates)
         return FixOutcome(source, (), tuple(skipped))
 
@@ -120,6 +119,15 @@ def apply_fixes(source: str, findings: Sequence[Finding], *, unsafe: bool) -> Fi
         skipped.extend((finding, "the fixed code would not parse") for finding in applied)
         return FixOutcome(source, (), tuple(skipped))
     return FixOutcome(fixed, tuple(applied), tuple(skipped))
+
+
+@lru_cache(maxsize=4)
+def _context_for(source: str) -> FixContext | None:
+    """The engine describes each finding of a file in turn: parse the file once for all of them."""
+    try:
+        return FixContext(source)
+    except cst.ParserSyntaxError:
+        return None
 
 
 def _gate(finding: Finding, *, unsafe: bool) -> str:

@@ -101,12 +101,13 @@ def _plan_to_thread(context: FixContext, finding: Finding) -> Plan | str:
     separator: cst.BaseParenthesizableWhitespace = cst.SimpleWhitespace(" ")
     if isinstance(call.whitespace_before_args, cst.ParenthesizedWhitespace):
         separator = call.whitespace_before_args  # one argument per line stays that way
+    arguments = tuple(_parenthesize_bare_generator(arg) for arg in call.args)
     callee = cst.Arg(value=call.func, comma=cst.Comma(whitespace_after=separator))
     if not call.args:
         callee = cst.Arg(value=call.func)
     new_call = cst.Call(
         func=cst.parse_expression(offload.expression),
-        args=(callee, *call.args),
+        args=(callee, *arguments),
         whitespace_before_args=call.whitespace_before_args,
     )
     callee_text = context.module.code_for_node(call.func)
@@ -116,6 +117,14 @@ def _plan_to_thread(context: FixContext, finding: Finding) -> Plan | str:
         description=f"Run `{callee_text}` in a thread: `await {offload.expression}(...)`",
         awaits_in=context.enclosing_function(call),
     )
+
+
+def _parenthesize_bare_generator(arg: cst.Arg) -> cst.Arg:
+    """``f(x for x in y)`` may omit the generator's parentheses; ``g(f, x for x in y)`` may not."""
+    if isinstance(arg.value, cst.GeneratorExp) and not arg.value.lpar:
+        generator = arg.value.with_changes(lpar=(cst.LeftParen(),), rpar=(cst.RightParen(),))
+        return arg.with_changes(value=generator)
+    return arg
 
 
 def _offload_function(context: FixContext, call: cst.Call) -> NameRequest | str:
