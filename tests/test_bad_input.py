@@ -158,22 +158,44 @@ def test_deeply_nested_expression(root: Path) -> None:
         f"import time\n\n\nasync def f():\n    x = {terms}\n    time.sleep(x)\n", encoding="utf-8"
     )
     found = codes_by_path(root)
-    # Either analysed (the sleep is found) or reported as AL001: never a crash.
-    assert found["deep.py"] in ([("AL251", 6, 5)], [found["deep.py"][0]])
-    assert found["deep.py"][0][0] in ("AL251", "AL001")
+    assert found["deep.py"] == [("AL251", 6, 5)]
     assert found["good.py"] == [("AL251", 5, 5)]
 
 
-def test_deeply_nested_parentheses(root: Path) -> None:
-    depth = 500
+def test_nested_parentheses_within_cpythons_limit(root: Path) -> None:
+    depth = 190  # CPython itself refuses more than 200 nested brackets
     (root / "parens.py").write_text(
         "import time\n\n\nasync def f():\n    x = " + "(" * depth + "1" + ")" * depth
         + "\n    time.sleep(x)\n",
         encoding="utf-8",
     )
-    found = codes_by_path(root)
-    assert found["parens.py"][0][0] in ("AL251", "AL001")
-    assert found["good.py"] == [("AL251", 5, 5)]
+    assert codes_by_path(root)["parens.py"] == [("AL251", 6, 5)]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="engine bug: LibCST's native parser overflows its stack (SIGSEGV) on ~1500 nested "
+    "brackets or a 20000-link attribute chain; the whole run dies without output",
+)
+@pytest.mark.parametrize(
+    "expression",
+    ["(" * 2000 + "1" + ")" * 2000, "x" + ".a" * 20000],
+    ids=["2000-parentheses", "20000-attributes"],
+)
+def test_pathological_nesting_is_al001_not_a_crash(root: Path, expression: str) -> None:
+    (root / "hostile.py").write_text(
+        f"import time\n\n\nasync def f():\n    x = {expression}\n    time.sleep(1)\n",
+        encoding="utf-8",
+    )
+    # In a subprocess: a crash of the parser must not take pytest down with it.
+    done = subprocess.run(
+        [sys.executable, "-m", "asynclint", "check", "--no-cache", "--format", "json", "."],
+        cwd=root, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 1, f"exit {done.returncode}: {done.stderr[-500:]}"
+    items = {(item["path"], item["code"]) for item in json.loads(done.stdout)}
+    assert ("hostile.py", "AL001") in items
+    assert ("good.py", "AL251") in items
 
 
 def test_empty_and_whitespace_only_files(root: Path) -> None:
