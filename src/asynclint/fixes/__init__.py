@@ -48,9 +48,8 @@ def describe_fix(source: str, finding: Finding) -> Fix | None:
         return None
     if fix.applicability is Applicability.DISPLAY:
         return fix
-    try:
-        context = _context_for(source)
-    except cst.ParserSyntaxError:
+    context = _context_for(source)
+    if context is None:
         return None
     plan = plan_fix(context, finding)
     if isinstance(plan, str):
@@ -63,12 +62,6 @@ def describe_fix(source: str, finding: Finding) -> Fix | None:
         for r in sorted(replacements, key=lambda r: (r.start, r.end))
     )
     return replace(fix, description=plan.description, edits=edits)
-
-
-@lru_cache(maxsize=4)
-def _context_for(source: str) -> FixContext:
-    """Describing the fixes of one file parses it once, not once per finding."""
-    return FixContext(source)
 
 
 def apply_fixes(source: str, findings: Sequence[Finding], *, unsafe: bool) -> FixOutcome:
