@@ -73,11 +73,6 @@ def test_syntax_error_message_through_the_cli(root: Path) -> None:
     assert any(item["path"] == "good.py" and item["code"] == "AL251" for item in items)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine gap: AL001 takes LibCST's error position, which is often a line late; "
-    "CPython's compile() gives the real one and costs nothing on an already failed file",
-)
 @pytest.mark.parametrize(
     "source", ["a = 1\nb = = 2\nc = 3\n", "def f(:\n    pass\n", "a = 1\nif True\n    pass\n"]
 )
@@ -172,11 +167,6 @@ def test_nested_parentheses_within_cpythons_limit(root: Path) -> None:
     assert codes_by_path(root)["parens.py"] == [("AL251", 6, 5)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: LibCST's native parser overflows its stack (SIGSEGV) on ~1500 nested "
-    "brackets or a 20000-link attribute chain; the whole run dies without output",
-)
 @pytest.mark.parametrize(
     "expression",
     ["(" * 2000 + "1" + ")" * 2000, "x" + ".a" * 20000],

@@ -271,11 +271,6 @@ def test_unknown_key_warns_but_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert "AL230" in result.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli bug: config warnings are echoed from settings.warnings and again from "
-    "result.warnings (which includes them)",
-)
 def test_each_config_warning_is_printed_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -122,11 +122,6 @@ def test_symlink_inside_the_tree_does_not_duplicate(repo: Path) -> None:
     assert len(findings) == 1
 
 
-@pytest.mark.xfail(
-    strict=True, raises=OSError,
-    reason="engine bug: a symlink to an enclosing folder inside the tree is followed until "
-    "ELOOP and discovery crashes with OSError",
-)
 def test_symlink_loop_does_not_hang(repo: Path) -> None:
     make(repo, ["app/main.py"])
     try:

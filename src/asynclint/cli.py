@@ -163,9 +163,6 @@ def check(
     except ConfigError as error:
         _fail(str(error))
         return
-    for warning in settings.warnings:
-        click.echo(f"asynclint: warning: {warning}", err=True)
-
     fixed = 0
     if fix or diff:
         from asynclint.fixing import fix_paths, unified_diff

@@ -81,8 +81,12 @@ class _Filter:
             folder = folder.parent
 
 
-def _walk(start: Path, fence: Path, flt: _Filter) -> Iterable[Path]:
-    """Python files below ``start``; symlinks pointing outside ``fence`` are not followed."""
+def _walk(start: Path, flt: _Filter) -> Iterable[Path]:
+    """Python files below ``start``, each once.
+
+    No symlink is followed: one pointing out of the tree must not pull in foreign code, and one
+    pointing inside it would list its target twice (and could loop).
+    """
     stack = [start]
     while stack:
         folder = stack.pop()
@@ -93,10 +97,8 @@ def _walk(start: Path, fence: Path, flt: _Filter) -> Iterable[Path]:
         for entry in entries:
             path = Path(entry.path)
             if entry.is_symlink():
-                target = path.resolve()
-                if fence != target and fence not in target.parents:
-                    continue
-            if entry.is_dir():
+                continue
+            if entry.is_dir(follow_symlinks=False):
                 if not flt.excluded(path, True):
                     stack.append(path)
             elif entry.name.endswith(".py") and not flt.excluded(path, False):
@@ -116,11 +118,10 @@ def discover(paths: Sequence[str | Path], settings: Settings, root: Path | None 
             # A file named explicitly is checked even if excluded (ruff without --force-exclude).
             targets.append(absolute)
             continue
-        fence = root if root in absolute.parents or root == absolute else absolute
         named_filter = flt if not flt.excluded(absolute, True) else _Filter(absolute, settings)
-        targets.extend(_walk(absolute, fence, named_filter))
+        targets.extend(_walk(absolute, named_filter))
     targets = sorted(set(targets))
-    project = set(_walk(root, root, flt)) if _is_reasonable_root(root, targets) else set()
+    project = set(_walk(root, flt)) if _is_reasonable_root(root, targets) else set()
     project.update(targets)
     return FileSet(root, tuple(targets), tuple(sorted(project)), missing)
 

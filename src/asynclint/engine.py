@@ -49,10 +49,14 @@ def analyse(
         if function is None:
             continue
         context = model.contexts.get(fid) or _default_context(function)
+        reported_sites: set[int] = set()
         for edge in project.edges(fid):
+            if id(edge.site) in reported_sites:
+                continue  # one finding per call site (a wrapped call has two edges)
             finding = _finding(project, fid, function, edge, summaries, context)
             if finding is None:
                 continue
+            reported_sites.add(id(edge.site))
             if finding.confidence is Confidence.LOW and not include_low_confidence:
                 continue
             findings.append(finding)

@@ -64,6 +64,8 @@ class _Extractor(cst.CSTVisitor):
         self.call_records: list[CallSite | None] = []
         self.def_nodes: list[tuple[cst.FunctionDef, FunctionFacts]] = []
         self.site_nodes: list[tuple[cst.CSTNode, Site | None]] = []  # For/With in source order
+        self.comp_nodes: list[tuple[cst.CompFor, Site | None]] = []
+        self.star_imports: list[str] = []
         self.imported: set[str] = set()
         self.lambda_counter: dict[str, int] = {}
         self.lambda_names: dict[int, str] = {}
@@ -124,6 +126,13 @@ class _Extractor(cst.CSTVisitor):
                 return ("imp", f"{base[1]}.{node.attr.value}")
             return ("attr", base, node.attr.value)
         if isinstance(node, cst.Call):
+            if (
+                isinstance(node.func, cst.Name)
+                and node.func.value == "super"
+                and not node.args
+                and self.function.class_name is not None
+            ):
+                return ("super", self.function.class_name)
             return ("call", self.expr(node.func, depth + 1), self.args(node.args, depth + 1))
         if isinstance(node, cst.Await):
             return ("await", self.expr(node.expression, depth + 1))
@@ -220,6 +229,8 @@ class _Extractor(cst.CSTVisitor):
         module = "." * len(node.relative) + _module_name(node.module)
         self.imported.add(module)
         if isinstance(node.names, cst.ImportStar):
+            if self.scopes[-1].kind == "module":
+                self.star_imports.append(module)
             return False
         for alias in node.names:
             name = _module_name(alias.name)
@@ -363,9 +374,16 @@ class _Extractor(cst.CSTVisitor):
     leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = _leave_comprehension
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
+        iterable = self.expr(node.iter)
         if node.asynchronous is not None:
             self.function.awaits = True
-        self._bind_target(node.target, ("iter", self.expr(node.iter)))
+            self.comp_nodes.append((node, None))
+        else:
+            text = _dotted(node.iter) or _describe(node.iter)
+            site = Site("iter", iterable, (0, 0, 0, 0), text)
+            self.function.sites.append(site)
+            self.comp_nodes.append((node, site))
+        self._bind_target(node.target, ("iter", iterable))
 
     def visit_Global(self, node: cst.Global) -> None:
         for item in node.names:
@@ -377,8 +395,14 @@ class _Extractor(cst.CSTVisitor):
         if isinstance(target, cst.Name):
             self.bind(target.value, value)
         elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self._bind_target(element.value, ("iter", value))
+            elements = target.elements
+            pairwise = (
+                value[0] == "list"
+                and len(value[1]) == len(elements)
+                and not any(isinstance(element, cst.StarredElement) for element in elements)
+            )
+            for index, element in enumerate(elements):
+                self._bind_target(element.value, value[1][index] if pairwise else ("iter", value))
         elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
             self._bind_attribute(target, value)
 
@@ -436,6 +460,8 @@ class _Extractor(cst.CSTVisitor):
 
     def visit_Yield(self, node: cst.Yield) -> None:
         self.function.is_generator = True
+        if isinstance(node.value, cst.BaseExpression):
+            self.function.yielded = self.expr(node.value)
 
     def visit_Return(self, node: cst.Return) -> None:
         if node.value is not None and self.scopes[-1].kind != "class":
@@ -529,19 +555,54 @@ def _describe(node: cst.CSTNode) -> str:
 # ---- positions ----------------------------------------------------------------------------------
 
 
-def _ast_spans(source: str) -> dict[str, list[Span]] | None:
-    """Positions of calls, defs, for and with statements, from the (fast) builtin parser.
+class _TooDeep(Exception):
+    """Nesting that LibCST's native parser could overflow its stack on (it kills the process)."""
+
+
+# LibCST's native parser recurses once per link of an attribute/call/subscript chain and
+# crashes at about 6,000 links (measured with libcst 1.9); operator chains are fine.
+MAX_TRAILER_CHAIN = 2_500
+
+
+def _check_trailer_chains(tree: ast.Module) -> None:
+    counted: set[int] = set()
+    for node in ast.walk(tree):  # breadth-first: the top of a chain comes before its links
+        if id(node) in counted or not isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
+            continue
+        length, link = 0, node
+        while isinstance(link, (ast.Attribute, ast.Call, ast.Subscript)):
+            counted.add(id(link))
+            length += 1
+            link = link.func if isinstance(link, ast.Call) else link.value
+        if length > MAX_TRAILER_CHAIN:
+            raise _TooDeep
+
+
+def _builtin_parse(source: str) -> tuple[ast.Module | None, SyntaxError | None]:
+    """CPython's own parse: positions, exact syntax errors, and a guard against deep nesting."""
+    try:
+        tree = ast.parse(source)
+        _check_trailer_chains(tree)
+        return tree, None
+    except SyntaxError as error:
+        return None, error
+    except (RecursionError, MemoryError) as error:
+        raise _TooDeep from error
+    except ValueError:
+        return None, None
+
+
+def _ast_spans(tree: ast.Module, source: str) -> dict[str, list[Span]]:
+    """Positions of calls, defs, for/with statements and comprehension iterables.
 
     LibCST computes positions by generating the whole module again (about 3x the parse); the
     builtin parser gives them for a fraction of that. Nodes are paired by kind in source order and
     the pairing is verified by count; on any doubt the caller falls back to LibCST's provider.
     """
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
     lines: list[str] | None = None
-    out: dict[str, list[tuple[int, int, int, int, str]]] = {"call": [], "def": [], "site": []}
+    out: dict[str, list[tuple[int, int, int, int, str]]] = {
+        "call": [], "def": [], "site": [], "comp": []
+    }
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             kind = "call"
@@ -550,6 +611,8 @@ def _ast_spans(source: str) -> dict[str, list[Span]] | None:
             kind, name = "def", node.name
         elif isinstance(node, (ast.For, ast.AsyncFor, ast.With, ast.AsyncWith)):
             kind, name = "site", ""
+        elif isinstance(node, ast.comprehension):
+            kind, name, node = "comp", "", node.iter
         else:
             continue
         line, col = node.lineno, node.col_offset
@@ -591,15 +654,19 @@ def _libcst_spans(module: cst.Module, nodes: list[cst.CSTNode]) -> list[Span]:
     return spans
 
 
-def _assign_positions(module: cst.Module, source: str, ex: _Extractor) -> None:
+def _assign_positions(
+    module: cst.Module, source: str, ex: _Extractor, tree: ast.Module | None
+) -> None:
     def_nodes = [node for node, _ in ex.def_nodes]
     site_nodes = [node for node, _ in ex.site_nodes]
-    spans = _ast_spans(source)
+    comp_iters = [node.iter for node, _ in ex.comp_nodes]
+    spans = _ast_spans(tree, source) if tree is not None else None
     ok = (
         spans is not None
         and len(spans["call"]) == len(ex.call_nodes)
         and len(spans["def"]) == len(def_nodes)
         and len(spans["site"]) == len(site_nodes)
+        and len(spans["comp"]) == len(comp_iters)
         and all(
             (name == node.func.value) if isinstance(node.func, cst.Name) else name == ""
             for name, node in zip(spans["call:names"], ex.call_nodes, strict=False)  # type: ignore[arg-type]
@@ -612,12 +679,14 @@ def _assign_positions(module: cst.Module, source: str, ex: _Extractor) -> None:
     if ok:
         assert spans is not None
         call_spans, def_spans, site_spans = spans["call"], spans["def"], spans["site"]
+        comp_spans = spans["comp"]
     else:
-        everything = _libcst_spans(module, [*ex.call_nodes, *def_nodes, *site_nodes])
-        n_calls, n_defs = len(ex.call_nodes), len(def_nodes)
+        everything = _libcst_spans(module, [*ex.call_nodes, *def_nodes, *site_nodes, *comp_iters])
+        n_calls, n_defs, n_sites = len(ex.call_nodes), len(def_nodes), len(site_nodes)
         call_spans = everything[:n_calls]
         def_spans = everything[n_calls : n_calls + n_defs]
-        site_spans = everything[n_calls + n_defs :]
+        site_spans = everything[n_calls + n_defs : n_calls + n_defs + n_sites]
+        comp_spans = everything[n_calls + n_defs + n_sites :]
         # LibCST's FunctionDef span starts at the first decorator; report the def line.
         def_spans = [
             (span[0] + _decorator_lines(node), span[1], span[2], span[3])
@@ -630,6 +699,9 @@ def _assign_positions(module: cst.Module, source: str, ex: _Extractor) -> None:
         facts.span = span
     for (_node, site), span in zip(ex.site_nodes, site_spans, strict=False):
         if site is not None and site.span[0] != -1:
+            site.span = span
+    for (_node, site), span in zip(ex.comp_nodes, comp_spans, strict=False):
+        if site is not None:
             site.span = span
     # With-items that are calls report at the call itself.
     for function in ex.facts.functions.values():
@@ -653,27 +725,46 @@ def extract(source: str, path: str) -> ModuleFacts:
     """Facts of one module. Never raises for bad input: ``facts.error`` says what went wrong."""
     facts = ModuleFacts(path=path)
     facts.suppressions = parse_suppressions(source)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20_000))
+    try:
+        return _extract(source, path, facts)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _extract(source: str, path: str, facts: ModuleFacts) -> ModuleFacts:
+    try:
+        tree, builtin_error = _builtin_parse(source)
+    except _TooDeep:
+        facts.error = ("file is too deeply nested to analyse", 1, 1)
+        return facts
+    if builtin_error is not None and "too many nested" in str(builtin_error.msg):
+        facts.error = (f"syntax error: {builtin_error.msg}", builtin_error.lineno or 1, 1)
+        return facts
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
-        facts.error = (f"syntax error: {error.message}", error.raw_line, error.raw_column + 1)
+        if builtin_error is not None and builtin_error.lineno:
+            # CPython pinpoints the error; LibCST often reports the next token instead.
+            column = builtin_error.offset or 1
+            facts.error = (f"syntax error: {builtin_error.msg}", builtin_error.lineno, column)
+        else:
+            facts.error = (f"syntax error: {error.message}", error.raw_line, error.raw_column + 1)
         return facts
     except (RecursionError, MemoryError):
         facts.error = ("file is too deeply nested to parse", 1, 1)
         return facts
     extractor = _Extractor(facts)
-    limit = sys.getrecursionlimit()
     try:
-        sys.setrecursionlimit(max(limit, 20_000))
         module.visit(extractor)
-        _assign_positions(module, source, extractor)
+        _assign_positions(module, source, extractor, tree)
     except RecursionError:
         facts = ModuleFacts(path=path, suppressions=facts.suppressions)
         facts.error = ("file is too deeply nested to analyse", 1, 1)
         return facts
-    finally:
-        sys.setrecursionlimit(limit)
     facts.bindings = dict(extractor.module_scope.bindings)
     facts.imported = tuple(sorted(extractor.imported))
+    facts.star_imports = tuple(extractor.star_imports)
     facts.has_async = any(f.is_async for f in facts.functions.values())
     return facts

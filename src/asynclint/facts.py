@@ -22,6 +22,7 @@ from typing import Any
 #   ("glob", "name")          a module-level name of this module, resolved after the whole module
 #   ("def", "outer.<locals>.f") a function/class defined in a function scope of this module
 #   ("self", "Class") / ("clsref", "Class")   first parameter of a method / classmethod
+#   ("super", "Class")        ``super()`` inside a method of Class
 #   ("param", annotations, default)           a parameter: candidate annotation types, default value
 #   ("attr", base, "name"), ("call", base, args), ("sub", base, elements), ("div", left)
 #   ("enter", expr)  value of ``with expr as x``;  ("await", expr)
@@ -70,6 +71,7 @@ class FunctionFacts:
     decorators: tuple[Expr, ...] = ()
     params: tuple[Param, ...] = ()
     returns: tuple[Expr, ...] = ()
+    yielded: Expr | None = None  # value of the last ``yield`` (what a @contextmanager gives)
     returned: Expr | None = None  # value of the last ``return`` (for factories without annotation)
     calls: list[CallSite] = field(default_factory=list)
     sites: list[Site] = field(default_factory=list)
@@ -95,6 +97,7 @@ class ModuleFacts:
     functions: dict[str, FunctionFacts] = field(default_factory=dict)
     classes: dict[str, ClassFacts] = field(default_factory=dict)
     imported: tuple[str, ...] = ()  # every module named in an import (relative ones with dots)
+    star_imports: tuple[str, ...] = ()  # modules of module-level ``from m import *``
     suppressions: dict[int, frozenset[str] | None] = field(default_factory=dict)  # None = all
     has_async: bool = False
     error: tuple[str, int, int] | None = None  # message, line, column when unusable

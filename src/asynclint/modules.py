@@ -21,10 +21,20 @@ class ModuleIndex:
             self.by_name.setdefault(name, path)
             self.name_of.setdefault(path, name)
             self.is_package.setdefault(name, path.name == "__init__.py")
+        # Dotted prefixes of module names: namespace packages have no file of their own.
+        self.prefixes = {
+            name.rsplit(".", depth)[0]
+            for name in self.by_name
+            for depth in range(1, name.count(".") + 1)
+        }
 
     def _names_for(self, path: Path) -> list[str]:
         parts_from_package_root = _package_parts(path)
         names = [".".join(parts_from_package_root)] if parts_from_package_root else []
+        if not (path.parent / "__init__.py").exists():
+            # Outside any regular package the file is a script or part of a namespace package:
+            # its name from src/ or the root wins over its bare file name.
+            names = []
         for base in (self.root / "src", self.root):
             try:
                 rel = path.relative_to(base)

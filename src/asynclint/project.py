@@ -9,6 +9,8 @@ A *value* is what an expression evaluates to, as far as static knowledge goes (t
   ("gen", module, qualname)    a generator object (calling a generator function runs none of it)
   ("cm", module, qualname)     a ``@contextmanager`` object (entering it runs the generator)
   ("coro", module, qualname)   a coroutine (awaiting it gives the function's return type)
+  ("super", module, class)     ``super()`` in a method of that class
+  ("wrapped", wrapper, original)  a function decorated by a project decorator (both run)
   ("partial", value)           ``functools.partial(f, ...)`` (calling it calls ``f``)
   ("range", n)                 ``range(n)`` with a literal bound
   ("guess", name)              a method of an object of unknown type
@@ -185,6 +187,8 @@ class Project:
             return ("inst", module, expr[1])
         if tag == "clsref":
             return ("class", module, expr[1])
+        if tag == "super":
+            return ("super", module, expr[1])
         if tag == "attr":
             return self.attribute(self.evaluate(expr[1], module), expr[2])
         if tag == "call":
@@ -207,13 +211,27 @@ class Project:
         return UNK
 
     def _global(self, module: str, name: str) -> Value:
+        found = self._module_binding(module, name)
+        return found if found is not None else ("ext", f"builtins.{name}")
+
+    def _module_binding(self, module: str, name: str, depth: int = 0) -> Value | None:
+        """A module's binding of ``name``, looking through ``from project_module import *``."""
         facts = self.module_facts(module)
-        if facts is None:
-            return UNK
+        if facts is None or depth > 8:
+            return UNK if facts is None else None
         bound = facts.bindings.get(name)
-        if bound is None:
-            return ("ext", f"builtins.{name}")
-        return self.evaluate(bound, module)
+        if bound is not None:
+            return self.evaluate(bound, module)
+        for star in facts.star_imports:
+            split = self.index.split(
+                self.index.absolute(star, module), self.index.by_name.get(module)
+            )
+            if split is None or split[1]:
+                continue
+            found = self._module_binding(split[0], name, depth + 1)
+            if found is not None:
+                return found
+        return None
 
     def _import(self, dotted: str, importer: str) -> Value:
         absolute = self.index.absolute(dotted, importer)
@@ -238,11 +256,34 @@ class Project:
         return self._decorated(("func", module, qualname), function, module)
 
     def _decorated(self, value: Value, function: FunctionFacts, module: str) -> Value:
-        for decorator in function.decorators:
+        """What calling a decorated function runs.
+
+        ``@contextmanager`` makes a context manager; a project decorator returning a sync
+        wrapper (``@audited``, ``@throttled(0.2)``) runs that wrapper around the original body.
+        Other decorators (``functools.cache``, framework registrations) are transparent.
+        """
+        for decorator in function.decorators:  # outermost first: it is what callers get
             target = self.evaluate(decorator, module)
             if target[0] == "ext" and target[1] in ("contextlib.contextmanager",):
                 return ("cmfunc", value[1], value[2])
+            wrapper = self._wrapper_of(target)
+            if wrapper is not None:
+                return ("wrapped", wrapper, (value[1], value[2]))
         return value
+
+    def _wrapper_of(self, decorator: Value) -> FunctionId | None:
+        if decorator[0] != "func":
+            return None
+        function = self.function((decorator[1], decorator[2]))
+        if function is None or function.is_async or function.is_generator:
+            return None
+        wrapper = self._returns(function, decorator[1])
+        if wrapper[0] != "func":
+            return None
+        inner = self.function((wrapper[1], wrapper[2]))
+        if inner is None or inner.is_async or inner.is_generator:
+            return None
+        return (wrapper[1], wrapper[2])
 
     def _annotated(self, annotations: tuple[Expr, ...], default: Expr | None, module: str) -> Value:
         for annotation in annotations:
@@ -273,19 +314,22 @@ class Project:
     def attribute(self, value: Value, name: str) -> Value:
         tag = value[0]
         if tag == "module":
-            facts = self.module_facts(value[1])
-            if facts is None:
-                return UNK
-            if name in facts.bindings:
-                return self.evaluate(facts.bindings[name], value[1])
+            found = self._module_binding(value[1], name)
+            if found is not None:
+                return found
             sub = f"{value[1]}.{name}"
             if sub in self.index.by_name:
                 return ("module", sub)
             return UNK
         if tag == "ext":
-            return ("ext", f"{value[1]}.{name}")
+            dotted = f"{value[1]}.{name}"
+            if value[1] in self.index.prefixes:  # inside a namespace package of the project
+                return self._import(dotted, "")
+            return ("ext", dotted)
         if tag in ("inst", "class"):
             return self._member(value, name)
+        if tag == "super":
+            return self._member(("inst", value[1], value[2]), name, skip_own=True)
         if tag == "cinst":
             attribute_type = self.catalog.attribute(value[1], name)
             if attribute_type:
@@ -300,9 +344,9 @@ class Project:
             return ("guess", name)
         return UNK
 
-    def _member(self, value: Value, name: str) -> Value:
+    def _member(self, value: Value, name: str, *, skip_own: bool = False) -> Value:
         module, qualname = value[1], value[2]
-        for cls_module, cls in self.mro(module, qualname):
+        for cls_module, cls in self.mro(module, qualname)[1 if skip_own else 0 :]:
             method = cls.methods.get(name)
             if method is not None:
                 function = self.facts[cls_module].functions.get(method)
@@ -363,6 +407,8 @@ class Project:
             return self._returns(function, callee[1])
         if tag == "cmfunc":
             return ("cm", callee[1], callee[2])
+        if tag == "wrapped":
+            return self.call_result(("func", *callee[2]), args, module)
         if tag == "class":
             return ("inst", callee[1], callee[2])
         if tag == "inst":
@@ -403,6 +449,11 @@ class Project:
         return UNK
 
     def _enter_result(self, value: Value) -> Value:
+        if value[0] == "cm":
+            function = self.function((value[1], value[2]))
+            if function is not None and function.yielded is not None:
+                return self.evaluate(function.yielded, value[1])
+            return UNK
         if value[0] == "cinst":
             returned = self.catalog.method_returns(value[1], "__enter__")
             return ("cinst", returned) if returned else value
@@ -441,9 +492,7 @@ class Project:
         if function is not None:
             module = fid[0]
             for call in function.calls:
-                edge = self._call_edge(call, module)
-                if edge is not None:
-                    edges.append(edge)
+                edges.extend(self._call_edges(call, module))
             for site in function.sites:
                 edge = self._site_edge(site, module)
                 if edge is not None:
@@ -452,17 +501,28 @@ class Project:
             self._edges[fid] = edges
         return edges
 
-    def _call_edge(self, call: CallSite, module: str) -> Edge | None:
+    def _call_edges(self, call: CallSite, module: str) -> list[Edge]:
         if call.awaited:
-            return None
+            return []
         callee = self.evaluate(call.callee, module)
-        return self._edge_for_call(call, callee, call.args, module)
+        if callee[0] == "wrapped":
+            found = [
+                self._edge_for_call(call, ("func", *fid), call.args, module)
+                for fid in (callee[2], callee[1])  # the body the user wrote first
+            ]
+            return [edge for edge in found if edge is not None]
+        edge = self._edge_for_call(call, callee, call.args, module)
+        return [edge] if edge is not None else []
 
     def _edge_for_call(
         self, site: CallSite | Site, callee: Value, args: tuple, module: str
     ) -> Edge | None:
         tag = callee[0]
         if tag == "func":
+            configured = self.catalog.function(f"{callee[1]}.{callee[2]}")
+            if configured is not None and configured.blocking is not None:
+                sink = Sink(self.display_name((callee[1], callee[2])), configured.blocking)
+                return Edge(site, sink, None, True)
             function = self.function((callee[1], callee[2]))
             if function is None or function.is_async or function.is_generator:
                 return None
@@ -524,6 +584,12 @@ class Project:
         # Iteration.
         if value[0] == "gen":
             return Edge(site, None, (value[1], value[2]), True)
+        if value[0] == "inst":
+            method = self._member(value, "__iter__")
+            if method[0] == "func":
+                function = self.function((method[1], method[2]))
+                if function is not None and not function.is_async:
+                    return Edge(site, None, (method[1], method[2]), True)
         if value[0] == "range" and value[1] >= CPU_LOOP_THRESHOLD:
             sink = Sink(f"range({value[1]:_})", Blocking(CPU_LOOP_CODE, CPU_LOOP_SUGGESTION))
             return Edge(site, sink, None, True)
