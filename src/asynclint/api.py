@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -26,8 +27,11 @@ from asynclint.rules import get_rule, peer_code_map
 
 # Files whose text mentions none of these cannot hold code that runs on the loop; they are parsed
 # only when code that does reaches into them.
-_LOOP_MARKERS = (b"async", b"on_event", b"on_startup", b"on_shutdown", b"add_event_handler")
-_ROUTING_MARKERS = (b"include_router", b"add_api_route", b"APIRouter", b"FastAPI(")
+_LOOP_MARKERS = re.compile(
+    rb"\basync[ \t]+(?:def|with|for)\b|\bon_event\b|\bon_startup\b|\bon_shutdown\b"
+    rb"|\badd_event_handler\b"
+)
+_ROUTING_MARKERS = re.compile(rb"include_router|add_api_route|APIRouter|FastAPI\(")
 _PARALLEL_MIN_FILES = 12
 
 
@@ -92,43 +96,50 @@ def open_session(
     settings = settings if settings is not None else settings_for(paths)
     files = discover(paths, settings)
     cwd = Path.cwd()
-    index = ModuleIndex(files.root, files.project)
-    cache = None
-    if settings.cache:
-        folder = Path(settings.cache_dir) if settings.cache_dir else files.root / ".asynclint_cache"
-        cache = FactsCache(folder)
-    loader = _Loader(index, cache, settings, cwd)
-    project = Project(index, catalog_for(settings), loader.load, lambda p: display_path(p, cwd))
-    loader.project = project
-    session = Session(settings, files, project)
-    session.target_modules = {index.module_for(path) for path in files.targets}
-
     overlay = overlay or {}
     sources = {
         path: _SourceFile(path, overlay[path]) if path in overlay else _read(path, settings)
         for path in files.project
     }
+    cache = None
+    key = ""
+    if settings.cache:
+        folder = Path(settings.cache_dir) if settings.cache_dir else files.root / ".asynclint_cache"
+        cache = FactsCache(folder)
+        key = run_key(
+            repr((settings, sorted(str(p) for p in files.targets), str(cwd))),
+            [(str(path), source.data) for path, source in sorted(sources.items())],
+        )
+        if reuse_run:
+            found = cache.get_run(key)
+            if found is not None:  # the same files and settings: nothing to analyse again
+                empty = Project(
+                    ModuleIndex(files.root, []),
+                    catalog_for(settings),
+                    lambda modules: None,
+                    lambda p: display_path(p, cwd),
+                )
+                return Session(
+                    settings, files, empty, cached_findings=found, cache=cache, run_key=key
+                )
+
+    index = ModuleIndex(files.root, files.project)
+    loader = _Loader(index, cache, settings, cwd)
+    project = Project(index, catalog_for(settings), loader.load, lambda p: display_path(p, cwd))
+    loader.project = project
+    session = Session(settings, files, project, cache=cache, run_key=key)
+    session.target_modules = {index.module_for(path) for path in files.targets}
     initial: list[str] = []
     for path in files.targets:
         source = sources[path]
         if source.error is not None:
             session.errors.append(_error_finding(display_path(path, cwd), source.error, 1, 1))
-        elif source.data is not None and any(marker in source.data for marker in _LOOP_MARKERS):
+        elif source.data is not None and _LOOP_MARKERS.search(source.data):
             initial.append(index.module_for(path))
     for path, source in sources.items():
-        if source.data is not None and any(marker in source.data for marker in _ROUTING_MARKERS):
+        if source.data is not None and _ROUTING_MARKERS.search(source.data):
             initial.append(index.module_for(path))
     loader.sources = sources
-    if cache is not None:
-        session.cache = cache
-        session.run_key = run_key(
-            repr((settings, sorted(str(p) for p in files.targets), str(cwd))),
-            [(str(path), source.data) for path, source in sorted(sources.items())],
-        )
-        if reuse_run:
-            session.cached_findings = cache.get_run(session.run_key)
-            if session.cached_findings is not None:
-                return session
     loader.load(sorted(set(initial)))
 
     def work() -> None:
@@ -250,10 +261,15 @@ class _Loader:
         ]
         if len(jobs) >= _PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1:
             workers = min(os.cpu_count() or 1, 8)
+            # Largest files first, one at a time: a big test module must not end up last.
+            order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][2] or b""))
+            results_by_index: dict[int, facts_module.ModuleFacts] = {}
             with ProcessPoolExecutor(max_workers=workers) as pool:
-                results = list(
-                    pool.map(_extract_file, jobs, chunksize=max(1, len(jobs) // (workers * 4)))
-                )
+                for index, facts in zip(
+                    order, pool.map(_extract_file, [jobs[i] for i in order]), strict=True
+                ):
+                    results_by_index[index] = facts
+            results = [results_by_index[i] for i in range(len(jobs))]
         else:
             results = [_extract_file(job) for job in jobs]
         for (module, key, _), facts in zip(to_parse, results, strict=False):

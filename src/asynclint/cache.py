@@ -53,6 +53,10 @@ class FactsCache:
         found = self._load(key, "runs")
         return found if isinstance(found, list) else None
 
+    def get_run_value(self, key: str) -> dict | None:
+        found = self._load(key, "runs")
+        return found if isinstance(found, dict) else None
+
     def put_run(self, key: str, findings: list) -> None:
         self.put(key, findings, "runs")
 

@@ -184,7 +184,7 @@ def check(
         fixed = run.fixed
         session = open_session(targets, settings)
     else:
-        session = open_session(targets, settings, reuse_run=output_format not in ("json", "sarif"))
+        session = open_session(targets, settings, reuse_run=True)
     result = result_of(session)
     for warning in result.warnings:
         click.echo(f"asynclint: warning: {warning}", err=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ import pathspec
 from asynclint.config import Settings
 
 ROOT_MARKERS = ("pyproject.toml", ".git", "setup.py", "setup.cfg")
+_GLOB_CHARS = re.compile(r"[*?\[\]/!\\]")
 
 
 def find_project_root(paths: Sequence[Path]) -> Path:
@@ -41,7 +43,13 @@ class _Filter:
         # when an enclosing repository ignores it (pyenv's checkout ignores all of versions/).
         self.root = root
         patterns = list(settings.exclude) + list(settings.extend_exclude)
-        self.exclude = pathspec.GitIgnoreSpec.from_lines(patterns)
+        # Plain names (`venv`, `build`) are the common case: a set lookup, not a regex per path.
+        stripped = [pattern.strip("/") for pattern in patterns]
+        self.excluded_names = {name for name in stripped if not _GLOB_CHARS.search(name)}
+        complex_patterns = [p for p in patterns if p.strip("/") not in self.excluded_names]
+        self.exclude = (
+            pathspec.GitIgnoreSpec.from_lines(complex_patterns) if complex_patterns else None
+        )
         self.gitignores: dict[Path, pathspec.PathSpec | None] = {}
         self.respect_gitignore = settings.respect_gitignore
 
@@ -59,13 +67,16 @@ class _Filter:
         return self.gitignores[folder]
 
     def excluded(self, path: Path, is_dir: bool) -> bool:
-        try:
-            rel = path.relative_to(self.root).as_posix()
-        except ValueError:
-            rel = path.name
-        suffix = "/" if is_dir else ""
-        if self.exclude.match_file(rel + suffix) or self.exclude.match_file(path.name + suffix):
+        if path.name in self.excluded_names:
             return True
+        suffix = "/" if is_dir else ""
+        if self.exclude is not None:
+            try:
+                rel = path.relative_to(self.root).as_posix()
+            except ValueError:
+                rel = path.name
+            if self.exclude.match_file(rel + suffix) or self.exclude.match_file(path.name + suffix):
+                return True
         folder = path.parent
         while True:
             spec = self._gitignore(folder)

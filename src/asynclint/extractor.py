@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
+import inspect
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +56,65 @@ def _module_name(node: cst.BaseExpression | None) -> str:
     return _dotted(node) or ""
 
 
+# Fields that hold only whitespace, punctuation or keywords: never a call or a definition.
+_SKIPPED_FIELDS = frozenset(
+    {
+        "lpar",
+        "rpar",
+        "comma",
+        "leading_lines",
+        "lines_after_decorators",
+        "header",
+        "footer",
+        "semicolon",
+        "newline",
+        "equal",
+        "colon",
+        "dot",
+        "star",
+        "asynchronous",
+        "operator",
+        "trailing_whitespace",
+        "first_line",
+        "empty_lines",
+        "indent",
+        "lbracket",
+        "rbracket",
+        "lbrace",
+        "rbrace",
+        "comparisons_operator",
+        "end",
+        "start",
+    }
+)
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+_FIELD_PATTERN = re.compile(r'visit_\w+\(\s*self,\s*"(\w+)"')
+
+
+def _child_fields(cls: type) -> tuple[str, ...]:
+    """Fields of a node class that may hold code, in source order.
+
+    LibCST's own traversal rebuilds every node, whitespace included, which costs as much as the
+    parse. The order is read from LibCST's ``_visit_and_replace_children`` (written in source
+    order for code generation), so calls are met in the same order as the builtin parser's.
+    """
+    found = _CHILD_FIELDS.get(cls)
+    if found is None:
+        try:
+            names = _FIELD_PATTERN.findall(inspect.getsource(cls._visit_and_replace_children))
+        except (OSError, TypeError, AttributeError):
+            names = []
+        if not names:
+            names = [item.name for item in dataclasses.fields(cls)]
+        found = tuple(
+            name
+            for name in dict.fromkeys(names)
+            if name not in _SKIPPED_FIELDS and "whitespace" not in name
+        )
+        _CHILD_FIELDS[cls] = found
+    return found
+
+
 class _Extractor(cst.CSTVisitor):
     def __init__(self, facts: ModuleFacts) -> None:
         super().__init__()
@@ -69,8 +131,31 @@ class _Extractor(cst.CSTVisitor):
         self.imported: set[str] = set()
         self.lambda_counter: dict[str, int] = {}
         self.lambda_names: dict[int, str] = {}
+        self._visits: dict[type, tuple[Any, Any]] = {}
         self.module_function = FunctionFacts(MODULE_SCOPE, MODULE_SCOPE, False, None)
         facts.functions[MODULE_SCOPE] = self.module_function
+
+    def walk(self, node: cst.CSTNode) -> None:
+        cls = type(node)
+        handlers = self._visits.get(cls)
+        if handlers is None:
+            name = cls.__name__
+            handlers = self._visits[cls] = (
+                getattr(self, f"visit_{name}", None),
+                getattr(self, f"leave_{name}", None),
+            )
+        visit, leave = handlers
+        if visit is None or visit(node) is not False:
+            for field_name in _child_fields(cls):
+                value = getattr(node, field_name)
+                if isinstance(value, cst.CSTNode):
+                    self.walk(value)
+                elif isinstance(value, (tuple, list)):
+                    for item in value:
+                        if isinstance(item, cst.CSTNode):
+                            self.walk(item)
+        if leave is not None:
+            leave(node)
 
     # ---- scope helpers ----------------------------------------------------------------------
 
@@ -256,7 +341,7 @@ class _Extractor(cst.CSTVisitor):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         for decorator in node.decorators:
-            decorator.visit(self)
+            self.walk(decorator)
         qualname = self._qualname(node.name.value)
         enclosing = self.scopes[-1]
         class_name = enclosing.qualname if enclosing.kind == "class" else None
@@ -272,9 +357,9 @@ class _Extractor(cst.CSTVisitor):
         self.facts.functions[qualname] = facts
         self.def_nodes.append((node, facts))
         # Defaults and annotations are evaluated in the enclosing scope.
-        node.params.visit(self)
+        self.walk(node.params)
         if node.returns is not None:
-            node.returns.visit(self)
+            self.walk(node.returns)
         facts.returns = self.annotation_types(node.returns)
         if enclosing.kind == "class":
             assert enclosing.cls is not None
@@ -287,7 +372,7 @@ class _Extractor(cst.CSTVisitor):
         scope = _Scope("function", qualname, function=facts)
         facts.params = self._params(node.params, facts, class_name, decorators, scope)
         self.scopes.append(scope)
-        node.body.visit(self)
+        self.walk(node.body)
         self.scopes.pop()
         if value[0] == "glob":
             self.module_scope.bindings[node.name.value] = ("def", qualname)
@@ -335,27 +420,27 @@ class _Extractor(cst.CSTVisitor):
             qualname, "<lambda>", False, None, is_lambda=True, parent=self.function.qualname
         )
         self.facts.functions[qualname] = facts
-        node.params.visit(self)
+        self.walk(node.params)
         scope = _Scope("function", qualname, function=facts)
         for param in [*node.params.params, *node.params.kwonly_params, *node.params.posonly_params]:
             scope.bindings[param.name.value] = ("param", (), None)
         self.scopes.append(scope)
-        node.body.visit(self)
+        self.walk(node.body)
         self.scopes.pop()
         return False
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         for decorator in node.decorators:
-            decorator.visit(self)
+            self.walk(decorator)
         for arg in node.bases:
-            arg.visit(self)
+            self.walk(arg)
         for arg in node.keywords:
-            arg.visit(self)
+            self.walk(arg)
         qualname = self._qualname(node.name.value)
         cls = ClassFacts(qualname, tuple(self.expr(arg.value) for arg in node.bases))
         self.facts.classes[qualname] = cls
         self.scopes.append(_Scope("class", qualname, cls=cls))
-        node.body.visit(self)
+        self.walk(node.body)
         self.scopes.pop()
         if self.scopes[-1].kind == "module":
             self.module_scope.bindings[node.name.value] = ("def", qualname)
@@ -480,7 +565,7 @@ class _Extractor(cst.CSTVisitor):
         self.function.calls.append(record)
 
     def visit_For(self, node: cst.For) -> bool:
-        node.iter.visit(self)
+        self.walk(node.iter)
         iterable = self.expr(node.iter)
         if node.asynchronous is not None:
             self.function.awaits = True
@@ -490,17 +575,17 @@ class _Extractor(cst.CSTVisitor):
             self.function.sites.append(site)
             self.site_nodes.append((node, site))
         self._bind_target(node.target, ("iter", iterable))
-        node.target.visit(self)
-        node.body.visit(self)
+        self.walk(node.target)
+        self.walk(node.body)
         if node.orelse is not None:
-            node.orelse.visit(self)
+            self.walk(node.orelse)
         return False
 
     def visit_With(self, node: cst.With) -> bool:
         site_for_statement: Site | None = None
         for item in node.items:
             first_call = len(self.call_nodes)
-            item.item.visit(self)
+            self.walk(item.item)
             value = self.expr(item.item)
             if node.asynchronous is None:
                 text = _dotted(item.item) or _describe(item.item)
@@ -514,7 +599,7 @@ class _Extractor(cst.CSTVisitor):
         if node.asynchronous is not None:
             self.function.awaits = True
         self.site_nodes.append((node, site_for_statement))
-        node.body.visit(self)
+        self.walk(node.body)
         return False
 
     def _lambda_qualname(self, node: cst.Lambda) -> str:
@@ -601,7 +686,10 @@ def _ast_spans(tree: ast.Module, source: str) -> dict[str, list[Span]]:
     """
     lines: list[str] | None = None
     out: dict[str, list[tuple[int, int, int, int, str]]] = {
-        "call": [], "def": [], "site": [], "comp": []
+        "call": [],
+        "def": [],
+        "site": [],
+        "comp": [],
     }
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
@@ -757,7 +845,7 @@ def _extract(source: str, path: str, facts: ModuleFacts) -> ModuleFacts:
         return facts
     extractor = _Extractor(facts)
     try:
-        module.visit(extractor)
+        extractor.walk(module)
         _assign_positions(module, source, extractor, tree)
     except RecursionError:
         facts = ModuleFacts(path=path, suppressions=facts.suppressions)

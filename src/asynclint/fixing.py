@@ -32,12 +32,23 @@ class FixRun:
 
 
 def describe_fixes(session: Session, findings: Sequence[Finding]) -> list[Finding]:
-    """Fill in each finding's fix (description and edits), or degrade it to a suggestion."""
+    """Fill in each finding's fix (description and edits), or degrade it to a suggestion.
+
+    Describing parses each file with findings again, so the results are kept in the cache
+    next to the run's findings: a warm JSON/SARIF run costs no parse either.
+    """
+    cache, key = session.cache, f"{session.run_key}-fixes" if session.run_key else ""
+    known: dict = (cache.get_run_value(key) if cache and key else None) or {}
     sources: dict[str, str | None] = {}
     described = []
+    added = False
     for finding in findings:
         if finding.fix is None:
             described.append(finding)
+            continue
+        identity = (finding.path, finding.span, finding.code, finding.fix.kind)
+        if identity in known:
+            described.append(replace(finding, fix=known[identity]))
             continue
         if finding.path not in sources:
             sources[finding.path] = _read_text(_absolute(session, finding.path))
@@ -45,7 +56,11 @@ def describe_fixes(session: Session, findings: Sequence[Finding]) -> list[Findin
         fix = describe_fix(source, finding) if source is not None else None
         if fix is None and finding.suggestion:
             fix = Fix(Applicability.DISPLAY, finding.suggestion, (), "")
+        known[identity] = fix
+        added = True
         described.append(replace(finding, fix=fix))
+    if added and cache and key:
+        cache.put(key, known, "runs")
     return described
 
 
