@@ -15,6 +15,7 @@ Schema of a catalog file (all tables optional)::
     bases = []                    # inherit methods/returns/attributes of other catalog types
     returns = { get = "requests.Response", __enter__ = "requests.Session" }
     attributes = { file = "io.IOBase" }
+    items = { glob = "pathlib.Path" } # element type of what a method returns, when iterated
 
     [[methods]]                   # blocking methods of a catalog type (and of its subtypes)
     type = "requests.Session"
@@ -22,6 +23,12 @@ Schema of a catalog file (all tables optional)::
     code = "AL212"
     suggestion = "..."
     fix = "to-thread"
+
+    unless = { wait = false }     # optional: not blocking when called with this literal keyword
+
+    [[callbacks]]                 # loop methods that later run a callable argument ON the loop
+    methods = ["call_soon"]       # by method name, on any receiver
+    callable_arg = 0
 
     [[offloads]]                  # wrappers that run a callable argument off the loop
     names = ["asyncio.to_thread"] # functions, by qualified name ...
@@ -58,6 +65,8 @@ class Blocking:
     code: str
     suggestion: str = ""
     fix: str = ""
+    # Keyword arguments (name, literal) with which the call does not block: shutdown(wait=False).
+    unless: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +82,7 @@ class TypeEntry:
     bases: tuple[str, ...] = ()
     returns: dict[str, str] = field(default_factory=dict)
     attributes: dict[str, str] = field(default_factory=dict)
+    items: dict[str, str] = field(default_factory=dict)
     methods: dict[str, Blocking] = field(default_factory=dict)
 
 
@@ -88,6 +98,7 @@ class Catalog:
     aliases: dict[str, str] = field(default_factory=dict)
     offload_functions: dict[str, Offload] = field(default_factory=dict)
     offload_methods: dict[str, Offload] = field(default_factory=dict)
+    callback_methods: dict[str, Offload] = field(default_factory=dict)
 
     # ---- lookups used by the resolver -------------------------------------------------------
 
@@ -112,6 +123,14 @@ class Catalog:
                 return self.aliases.get(found, found)
         if method == "__enter__":
             return type_name  # most context managers return themselves
+        return None
+
+    def method_items(self, type_name: str, method: str) -> str | None:
+        """Type of the elements of what ``method`` returns (``Path.glob`` -> ``Path``)."""
+        for entry in self._mro(type_name):
+            found = entry.items.get(method)
+            if found is not None:
+                return self.aliases.get(found, found)
         return None
 
     def attribute(self, type_name: str, attribute: str) -> str | None:
@@ -150,6 +169,7 @@ class Catalog:
             entry.bases += tuple(_strs(raw, "bases", source))
             entry.returns.update(_str_map(raw, "returns", source))
             entry.attributes.update(_str_map(raw, "attributes", source))
+            entry.items.update(_str_map(raw, "items", source))
             for alias in _strs(raw, "aliases", source):
                 self.aliases[alias] = name
         for raw in _tables(doc, "functions", source):
@@ -167,6 +187,12 @@ class Catalog:
             assert blocking is not None
             for method in _strs(raw, "names", source, required=True):
                 entry.methods[method] = blocking
+        for raw in _tables(doc, "callbacks", source):
+            arg = raw.get("callable_arg", 0)
+            if not isinstance(arg, int) or arg < 0:
+                raise CatalogError(f"{source}: 'callable_arg' must be a non-negative integer")
+            for method in _strs(raw, "methods", source, required=True):
+                self.callback_methods[method] = Offload(arg)
         for raw in _tables(doc, "offloads", source):
             arg = raw.get("callable_arg", 0)
             if not isinstance(arg, int) or arg < 0:
@@ -190,6 +216,7 @@ class Catalog:
             aliases=self.aliases,
             offload_functions=dict(self.offload_functions),
             offload_methods=self.offload_methods,
+            callback_methods=self.callback_methods,
         )
         for name, suggestion in blocking_calls.items():
             previous = copy.functions.get(name)
@@ -264,4 +291,7 @@ def _blocking(raw: Mapping[str, object], source: str, *, required: bool) -> Bloc
     fix = raw.get("fix", "")
     if not isinstance(suggestion, str) or not isinstance(fix, str):
         raise CatalogError(f"{source}: 'suggestion' and 'fix' must be strings")
-    return Blocking(code, suggestion, fix)
+    unless = raw.get("unless", {})
+    if not isinstance(unless, dict):
+        raise CatalogError(f"{source}: 'unless' must be a table of keyword = literal")
+    return Blocking(code, suggestion, fix, tuple(sorted(unless.items())))

@@ -154,7 +154,8 @@ def _finding(
         span=Span(line, column, end_line, end_column),
         suggestion=sink.blocking.suggestion,
         chain=chain,
-        fix=_requested_fix(edge, sink.blocking.fix, is_call, not chain),
+        # `await` is only possible in async code; sync code run on the loop gets a suggestion.
+        fix=_requested_fix(edge, sink.blocking.fix, is_call and function.is_async, not chain),
         confidence=confidence,
         context=context,
         function=project.display_name(fid),

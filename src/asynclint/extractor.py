@@ -88,6 +88,7 @@ _SKIPPED_FIELDS = frozenset(
     }
 )
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+_CONSTANTS = {"True": True, "False": False, "None": None}
 _FIELD_PATTERN = re.compile(r'visit_\w+\(\s*self,\s*"(\w+)"')
 
 
@@ -127,6 +128,10 @@ class _Extractor(cst.CSTVisitor):
         self.def_nodes: list[tuple[cst.FunctionDef, FunctionFacts]] = []
         self.site_nodes: list[tuple[cst.CSTNode, Site | None]] = []  # For/With in source order
         self.comp_nodes: list[tuple[cst.CompFor, Site | None]] = []
+        # Every Attribute node in source order (for positions) and the ids of those that are
+        # not reads: call targets and assignment targets.
+        self.attribute_nodes: list[cst.Attribute] = []
+        self.not_reads: set[int] = set()
         self.star_imports: list[str] = []
         self.imported: set[str] = set()
         self.lambda_counter: dict[str, int] = {}
@@ -204,6 +209,8 @@ class _Extractor(cst.CSTVisitor):
         if node is None or depth > _MAX_EXPR_DEPTH:
             return UNKNOWN
         if isinstance(node, cst.Name):
+            if node.value in _CONSTANTS:
+                return ("lit", _CONSTANTS[node.value])
             return self.lookup(node.value)
         if isinstance(node, cst.Attribute):
             base = self.expr(node.value, depth + 1)
@@ -450,6 +457,12 @@ class _Extractor(cst.CSTVisitor):
 
     def _comprehension(self, node: cst.CSTNode) -> bool:
         self.scopes.append(_Scope("comprehension", self.scopes[-1].qualname))
+        # The element is written (and walked) before its `for` clauses but evaluated after them:
+        # bind the loop targets first so `entry.stat()` in the element knows what `entry` is.
+        clause = getattr(node, "for_in", None)
+        while isinstance(clause, cst.CompFor):
+            self._bind_target(clause.target, ("iter", self.expr(clause.iter)))
+            clause = clause.inner_for_in
         return True
 
     def _leave_comprehension(self, node: cst.CSTNode) -> None:
@@ -552,7 +565,23 @@ class _Extractor(cst.CSTVisitor):
         if node.value is not None and self.scopes[-1].kind != "class":
             self.function.returned = self.expr(node.value)
 
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        index = len(self.attribute_nodes)
+        self.attribute_nodes.append(node)
+        # Reading `obj.name` may run a property getter; only simple receivers are recorded.
+        if id(node) not in self.not_reads and isinstance(node.value, (cst.Name, cst.Attribute)):
+            site = Site("read", self.expr(node), (-2, index, 0, 0), _describe(node))
+            self.function.sites.append(site)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self.not_reads.add(id(target.target))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self.not_reads.add(id(node.target))
+
     def visit_Call(self, node: cst.Call) -> None:
+        self.not_reads.add(id(node.func))
         self.call_nodes.append(node)
         record = CallSite(
             callee=self.expr(node.func),
@@ -575,6 +604,7 @@ class _Extractor(cst.CSTVisitor):
             self.function.sites.append(site)
             self.site_nodes.append((node, site))
         self._bind_target(node.target, ("iter", iterable))
+        self.not_reads.add(id(node.target))
         self.walk(node.target)
         self.walk(node.body)
         if node.orelse is not None:
@@ -596,6 +626,8 @@ class _Extractor(cst.CSTVisitor):
                     site.span = (-1, first_call, 0, 0)  # resolved to the call's span later
             if item.asname is not None:
                 self._bind_target(item.asname.name, ("enter", value))
+                self.not_reads.add(id(item.asname.name))
+                self.walk(item.asname.name)
         if node.asynchronous is not None:
             self.function.awaits = True
         self.site_nodes.append((node, site_for_statement))
@@ -690,6 +722,7 @@ def _ast_spans(tree: ast.Module, source: str) -> dict[str, list[Span]]:
         "def": [],
         "site": [],
         "comp": [],
+        "attr": [],
     }
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
@@ -701,6 +734,8 @@ def _ast_spans(tree: ast.Module, source: str) -> dict[str, list[Span]]:
             kind, name = "site", ""
         elif isinstance(node, ast.comprehension):
             kind, name, node = "comp", "", node.iter
+        elif isinstance(node, ast.Attribute):
+            kind, name = "attr", node.attr
         else:
             continue
         line, col = node.lineno, node.col_offset
@@ -751,6 +786,11 @@ def _assign_positions(
     spans = _ast_spans(tree, source) if tree is not None else None
     ok = (
         spans is not None
+        and len(spans["attr"]) == len(ex.attribute_nodes)
+        and all(
+            name == node.attr.value
+            for name, node in zip(spans["attr:names"], ex.attribute_nodes, strict=False)  # type: ignore[arg-type]
+        )
         and len(spans["call"]) == len(ex.call_nodes)
         and len(spans["def"]) == len(def_nodes)
         and len(spans["site"]) == len(site_nodes)
@@ -767,14 +807,17 @@ def _assign_positions(
     if ok:
         assert spans is not None
         call_spans, def_spans, site_spans = spans["call"], spans["def"], spans["site"]
-        comp_spans = spans["comp"]
+        comp_spans, attr_spans = spans["comp"], spans["attr"]
     else:
-        everything = _libcst_spans(module, [*ex.call_nodes, *def_nodes, *site_nodes, *comp_iters])
+        everything = _libcst_spans(
+            module, [*ex.call_nodes, *def_nodes, *site_nodes, *comp_iters, *ex.attribute_nodes]
+        )
         n_calls, n_defs, n_sites = len(ex.call_nodes), len(def_nodes), len(site_nodes)
         call_spans = everything[:n_calls]
         def_spans = everything[n_calls : n_calls + n_defs]
         site_spans = everything[n_calls + n_defs : n_calls + n_defs + n_sites]
-        comp_spans = everything[n_calls + n_defs + n_sites :]
+        rest = everything[n_calls + n_defs + n_sites :]
+        comp_spans, attr_spans = rest[: len(comp_iters)], rest[len(comp_iters) :]
         # LibCST's FunctionDef span starts at the first decorator; report the def line.
         def_spans = [
             (span[0] + _decorator_lines(node), span[1], span[2], span[3])
@@ -797,6 +840,9 @@ def _assign_positions(
             if site.span[0] == -1:
                 index = site.span[1]
                 site.span = call_spans[index] if index < len(call_spans) else (1, 1, 1, 1)
+            elif site.span[0] == -2:
+                index = site.span[1]
+                site.span = attr_spans[index] if index < len(attr_spans) else (1, 1, 1, 1)
         if function.span == (1, 1, 1, 1) and function.calls and function.is_lambda:
             function.span = function.calls[0].span
 

@@ -13,6 +13,7 @@ A *value* is what an expression evaluates to, as far as static knowledge goes (t
   ("wrapped", wrapper, original)  a function decorated by a project decorator (both run)
   ("partial", value)           ``functools.partial(f, ...)`` (calling it calls ``f``)
   ("range", n)                 ``range(n)`` with a literal bound
+  ("items", value)             something whose iteration yields ``value`` (``Path.glob()``)
   ("guess", name)              a method of an object of unknown type
   ("unk",)
 """
@@ -60,15 +61,29 @@ _CONSUMERS = frozenset(
         "next",
     )
 )
-_TRANSPARENT_DECORATORS = frozenset(
+# Builtins whose result iterates over the same elements as their argument.
+_SAME_ITEMS = frozenset(
+    "builtins." + name
+    for name in ("sorted", "list", "tuple", "reversed", "set", "iter", "frozenset")
+)
+# Annotations `X[T]` whose iteration yields T.
+_CONTAINERS = frozenset(
     {
-        "functools.wraps",
-        "functools.cache",
-        "functools.lru_cache",
-        "functools.cached_property",
-        "builtins.staticmethod",
-        "builtins.classmethod",
-        "builtins.property",
+        "list",
+        "List",
+        "set",
+        "Set",
+        "frozenset",
+        "FrozenSet",
+        "tuple",
+        "Tuple",
+        "Sequence",
+        "MutableSequence",
+        "Iterable",
+        "Iterator",
+        "Collection",
+        "AbstractSet",
+        "Generator",
     }
 )
 
@@ -208,6 +223,9 @@ class Project:
             return self._catalog_return(self.evaluate(expr[1], module), "__truediv__")
         if tag == "lambda":
             return ("func", module, expr[1]) if expr[1] else UNK
+        if tag == "iter":
+            iterated = self.evaluate(expr[1], module)
+            return iterated[1] if iterated[0] == "items" else UNK
         return UNK
 
     def _global(self, module: str, name: str) -> Value:
@@ -289,6 +307,15 @@ class Project:
         for annotation in annotations:
             if annotation[0] == "meta":
                 continue
+            if (
+                annotation[0] == "sub"
+                and annotation[2]
+                and _tail_name(annotation[1]) in _CONTAINERS
+            ):
+                element = self.instance_of(self.evaluate(annotation[2][0], module))
+                if element != UNK:
+                    return ("items", element)
+                continue
             found = self.instance_of(self.evaluate(annotation, module))
             if found != UNK:
                 return found
@@ -351,6 +378,8 @@ class Project:
             if method is not None:
                 function = self.facts[cls_module].functions.get(method)
                 if function is not None:
+                    if value[0] == "inst" and self._is_property(function, cls_module):
+                        return self._returns(function, cls_module)
                     return self._decorated(("func", cls_module, method), function, cls_module)
             attribute = cls.attributes.get(name)
             if attribute is not None:
@@ -359,6 +388,29 @@ class Project:
             if value[0] == "inst":
                 return self.attribute(("cinst", base), name)
         return UNK
+
+    def _property_getter(self, owner: Value, name: str) -> FunctionId | None:
+        """The sync getter that reading ``owner.name`` runs, for a project ``@property``."""
+        if owner[0] not in ("inst", "super"):
+            return None
+        for cls_module, cls in self.mro(owner[1], owner[2]):
+            method = cls.methods.get(name)
+            if method is None:
+                if name in cls.attributes:
+                    return None
+                continue
+            function = self.facts[cls_module].functions.get(method)
+            if function is None or function.is_async or not self._is_property(function, cls_module):
+                return None
+            return (cls_module, method)
+        return None
+
+    def _is_property(self, function: FunctionFacts, module: str) -> bool:
+        return any(
+            self.evaluate(decorator, module)[1:2]
+            in (("builtins.property",), ("functools.cached_property",))
+            for decorator in function.decorators
+        )
 
     def mro(self, module: str, qualname: str) -> list[tuple[str, ClassFacts]]:
         """Project classes in method resolution order (depth-first, good enough for lookups)."""
@@ -415,6 +467,10 @@ class Project:
             return self.call_result(self._member(callee, "__call__"), args, module)
         if tag == "ext":
             name = callee[1]
+            if name in _SAME_ITEMS and args:
+                consumed = self.evaluate(args[0][1], module)
+                if consumed[0] == "items":
+                    return consumed
             if name == "functools.partial" and args:
                 return ("partial", self.evaluate(args[0][1], module))
             if name == "builtins.range" and args:
@@ -430,6 +486,9 @@ class Project:
                 return ("cinst", canonical)
             return UNK
         if tag == "bound":
+            items = self.catalog.method_items(callee[1], callee[2])
+            if items:
+                return ("items", ("cinst", items))
             returned = self.catalog.method_returns(callee[1], callee[2])
             return ("cinst", returned) if returned else UNK
         if tag == "cinst":
@@ -504,7 +563,17 @@ class Project:
     def _call_edges(self, call: CallSite, module: str) -> list[Edge]:
         if call.awaited:
             return []
-        callee = self.evaluate(call.callee, module)
+        callee_expr = call.callee
+        if callee_expr[0] == "attr" and callee_expr[2] in self.catalog.callback_methods:
+            # loop.call_soon(f): the loop itself calls f later, on the loop.
+            position = self.catalog.callback_methods[callee_expr[2]].callable_arg
+            positional = [value for keyword, value in call.args if keyword is None]
+            if position < len(positional):
+                target = self.evaluate(positional[position], module)
+                edge = self._edge_for_call(call, target, (), module)
+                if edge is not None:
+                    return [edge]
+        callee = self.evaluate(callee_expr, module)
         if callee[0] == "wrapped":
             found = [
                 self._edge_for_call(call, ("func", *fid), call.args, module)
@@ -546,10 +615,16 @@ class Project:
             return None
         if tag == "bound":
             blocking = self.catalog.method(callee[1], callee[2])
-            if blocking is None:
+            # `*`: every method of a generated SDK client blocks, except private ones and those
+            # the catalog types as returning a local value (`generate_presigned_url`).
+            if (
+                blocking is None
+                and not callee[2].startswith("_")
+                and self.catalog.method_returns(callee[1], callee[2]) is None
+            ):
                 blocking = self.catalog.method(callee[1], "*")
-                if blocking is not None and callee[2].startswith("_"):
-                    blocking = None
+            if blocking is not None and _disarmed(blocking, args):
+                blocking = None
             if blocking is not None:
                 return Edge(site, Sink(f"{callee[1]}.{callee[2]}", blocking), None, True)
             return None
@@ -569,14 +644,18 @@ class Project:
         return None
 
     def _site_edge(self, site: Site, module: str) -> Edge | None:
+        if site.kind == "read":
+            getter = self._property_getter(self.evaluate(site.expr[1], module), site.expr[2])
+            return Edge(site, None, getter, True) if getter is not None else None
         value = self.evaluate(site.expr, module)
         if site.kind == "enter":
             if value[0] == "cm":
                 return Edge(site, None, (value[1], value[2]), True)
             if value[0] == "cinst":
-                blocking = self.catalog.method(value[1], "__enter__")
-                if blocking is not None:
-                    return Edge(site, Sink(f"{value[1]}.__enter__", blocking), None, True)
+                for method in ("__enter__", "__exit__"):  # leaving the block runs on the loop too
+                    blocking = self.catalog.method(value[1], method)
+                    if blocking is not None:
+                        return Edge(site, Sink(f"{value[1]}.{method}", blocking), None, True)
             if value[0] == "inst":
                 enter = self._member(value, "__enter__")
                 return self._edge_for_call(site, enter, (), module) if enter[0] == "func" else None
@@ -685,6 +764,25 @@ class Project:
     def display_name(self, fid: FunctionId) -> str:
         qualname = fid[1].replace(".<locals>.", ".")
         return f"{fid[0]}.{qualname}" if fid[0] else qualname
+
+
+def _tail_name(expr: Expr) -> str:
+    if expr[0] in ("imp", "glob"):
+        return str(expr[1]).rsplit(".", 1)[-1]
+    if expr[0] == "attr":
+        return str(expr[2])
+    return ""
+
+
+def _disarmed(blocking: Blocking, args: tuple) -> bool:
+    """True when a keyword argument with a literal value makes the call non-blocking."""
+    if not blocking.unless:
+        return False
+    given = {keyword: value for keyword, value in args if keyword}
+    return any(
+        (found := given.get(keyword)) is not None and found[0] == "lit" and found[1] == literal
+        for keyword, literal in blocking.unless
+    )
 
 
 def _display(name: str) -> str:

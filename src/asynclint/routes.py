@@ -56,6 +56,7 @@ def _loop_functions(session: Session, route: Route) -> list[FunctionId]:
     project = session.project
     starts = [route.handler, *route.dependencies, *route.background_tasks, *route.streamed]
     pending = [fid for fid in starts if _is_async(session, fid)]
+    pending += [fid for fid in route.validators if fid in session.model.loop_sync]
     seen: list[FunctionId] = []
     while pending:
         fid = pending.pop(0)

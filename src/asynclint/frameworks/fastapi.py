@@ -18,6 +18,7 @@ HTTP_METHODS = ("get", "post", "put", "delete", "patch", "options", "head", "tra
 _APP_TYPES = ("fastapi.FastAPI", "starlette.applications.Starlette")
 _ROUTER_TYPES = ("fastapi.APIRouter", "fastapi.routing.APIRouter", "starlette.routing.Router")
 _DEPENDS = ("Depends", "Security")
+_VALIDATORS = frozenset({"field_validator", "model_validator", "validator", "root_validator"})
 _REGISTRATION_METHODS = frozenset(
     {
         "include_router",
@@ -46,6 +47,7 @@ class Route:
     dependencies: list[FunctionId] = field(default_factory=list)
     background_tasks: list[FunctionId] = field(default_factory=list)
     streamed: list[FunctionId] = field(default_factory=list)
+    validators: list[FunctionId] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -391,6 +393,7 @@ class _Builder:
                     route.dependencies.append(fid)
                 self.model.contexts.setdefault(fid, f"dependency {function.name} of {route.label}")
             for param in function.params:
+                self._validators(param.annotations, fid[0], route)
                 candidates = [param.default] + [a[1] for a in param.annotations if a[0] == "meta"]
                 for candidate in candidates:
                     if candidate is not None:
@@ -399,6 +402,47 @@ class _Builder:
                             pending.append(dep)
             for call in function.calls:
                 self._scan_call(call.callee, call.args, fid, route)
+
+    def _validators(self, annotations: tuple[Expr, ...], module: str, route: Route) -> None:
+        """Pydantic validators of a body model run on the loop, whatever the route's kind."""
+        project = self.project
+        for annotation in annotations:
+            if annotation[0] == "meta":
+                continue
+            model = project.evaluate(annotation, module)
+            if model[0] != "class":
+                continue
+            if not any(base.rsplit(".", 1)[-1] == "BaseModel" for base in self._ext_bases(model)):
+                continue
+            for cls_module, cls in project.mro(model[1], model[2]):
+                for qualname in cls.methods.values():
+                    method = project.function((cls_module, qualname))
+                    if method is None or method.is_async:
+                        continue
+                    names = {_tail(project.evaluate(d, cls_module)) for d in method.decorators}
+                    names |= {
+                        _tail(project.evaluate(d[1], cls_module))
+                        for d in method.decorators
+                        if d[0] == "call"
+                    }
+                    if names & _VALIDATORS:
+                        fid = (cls_module, qualname)
+                        self.model.loop_sync.add(fid)
+                        if fid not in route.validators:
+                            route.validators.append(fid)
+                        self.model.contexts.setdefault(
+                            fid, f"validator {qualname} of {route.label} (runs on the event loop)"
+                        )
+
+    def _ext_bases(self, model: Value) -> list[str]:
+        project = self.project
+        found = []
+        for cls_module, cls in project.mro(model[1], model[2]):
+            for base in cls.bases:
+                value = project.evaluate(base, cls_module)
+                if value[0] == "ext":
+                    found.append(value[1])
+        return found
 
     def _scan_call(self, callee: Expr, args: tuple, owner: FunctionId, route: Route) -> None:
         project = self.project
