@@ -52,11 +52,6 @@ def test_syntax_error_is_al001_with_position_and_others_still_checked(root: Path
     assert found["good.py"] == [("AL251", 5, 5)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: a target file without async markers is never parsed, so its syntax "
-    "error is not reported and the run passes",
-)
 def test_syntax_error_in_a_file_without_async_code(root: Path) -> None:
     (root / "broken.py").write_text("def f(:\n    pass\n", encoding="utf-8")
     only_al001(codes_by_path(root), "broken.py")

@@ -5,6 +5,7 @@ Errors come back as AL001 findings or warnings, never as a crash of the whole ru
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 import os
 import re
@@ -159,6 +160,15 @@ def open_session(
         if facts is not None and facts.error is not None:
             message, line, column = facts.error
             session.errors.append(_error_finding(project.path_of(module), message, line, column))
+    # Files never parsed (no code that runs on the loop) still get their syntax checked.
+    unparsed = [
+        path
+        for path in files.targets
+        if index.module_for(path) not in project.facts and sources[path].data is not None
+    ]
+    for path, error in loader.syntax_errors(unparsed).items():
+        message, line, column = error
+        session.errors.append(_error_finding(display_path(path, cwd), message, line, column))
     return session
 
 
@@ -218,6 +228,8 @@ def check_source(
 
 
 class _Loader:
+    """Turns module names into facts: cache first, then parsing (in a process pool when it pays)."""
+
     def __init__(
         self, index: ModuleIndex, cache: FactsCache | None, settings: Settings, cwd: Path
     ) -> None:
@@ -227,6 +239,35 @@ class _Loader:
         self.cwd = cwd
         self.sources: dict[Path, _SourceFile] = {}
         self.project: Project | None = None
+
+    def syntax_errors(self, paths: Sequence[Path]) -> dict[Path, tuple[str, int, int]]:
+        """Syntax errors of files that were not parsed, cached by content like facts."""
+        found: dict[Path, tuple[str, int, int]] = {}
+        pending: list[tuple[Path, str, bytes]] = []
+        for path in paths:
+            data = self.sources[path].data
+            if data is None:
+                continue
+            key = content_key(data)
+            cached = self.cache.get_syntax(key) if self.cache else None
+            if cached is None:
+                pending.append((path, key, data))
+            elif cached != "ok":
+                found[path] = cached
+        if not pending:
+            return found
+        blobs = [data for _, _, data in pending]
+        if len(pending) >= _PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1:
+            with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, 8)) as pool:
+                verdicts = list(pool.map(_syntax_error, blobs, chunksize=16))
+        else:
+            verdicts = [_syntax_error(data) for data in blobs]
+        for (path, key, _), verdict in zip(pending, verdicts, strict=True):
+            if self.cache is not None:
+                self.cache.put(key, verdict or "ok", "syntax")
+            if verdict is not None:
+                found[path] = verdict
+        return found
 
     def load(self, modules: Iterable[str]) -> None:
         assert self.project is not None
@@ -272,12 +313,26 @@ class _Loader:
             results = [results_by_index[i] for i in range(len(jobs))]
         else:
             results = [_extract_file(job) for job in jobs]
-        for (module, key, _), facts in zip(to_parse, results, strict=False):
+        for (module, key, _), facts in zip(to_parse, results, strict=True):
             self.project.add(module, facts)
             if (self.cache is not None and facts.error is None) or (
                 self.cache is not None and facts.error and facts.error[0].startswith("syntax")
             ):
                 self.cache.put(key, facts)
+
+
+def _syntax_error(data: bytes) -> tuple[str, int, int] | None:
+    """CPython's verdict on a file; LibCST gets the last word (it parses newer syntax)."""
+    try:
+        compile(data, "<checked>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        return None
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        pass
+    try:
+        text = facts_module.decode_source(data)
+    except UnicodeDecodeError as error:
+        return (f"cannot decode file: {error.reason}", 1, 1)
+    return facts_module.extract(text, "<checked>").error
 
 
 def _extract_file(job: tuple[str, str, bytes | None]) -> facts_module.ModuleFacts:

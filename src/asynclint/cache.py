@@ -53,6 +53,11 @@ class FactsCache:
         found = self._load(key, "runs")
         return found if isinstance(found, list) else None
 
+    def get_syntax(self, key: str) -> tuple | str | None:
+        """ "ok", an error (message, line, column), or None when the file was never checked."""
+        found = self._load(key, "syntax")
+        return found if isinstance(found, (tuple, str)) else None
+
     def get_run_value(self, key: str) -> dict | None:
         found = self._load(key, "runs")
         return found if isinstance(found, dict) else None
