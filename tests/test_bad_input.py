@@ -231,3 +231,20 @@ def test_check_source_reports_al001() -> None:
     findings = check_source("def f(:\n", "snippet.py")
     assert [f.code for f in findings] == ["AL001"]
     assert findings[0].path == "snippet.py"
+
+
+def test_an_internal_error_is_exit_2_with_a_message(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unexpected exception becomes one line on stderr and exit code 2, not a traceback."""
+    from asynclint import api
+
+    def explode(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(api, "open_session", explode)
+    monkeypatch.delenv("ASYNCLINT_DEBUG", raising=False)
+    result = CliRunner().invoke(main, ["check", "--no-cache", str(root)])
+    assert result.exit_code == 2
+    assert "internal error" in result.output and "boom" in result.output
+    assert "Traceback" not in result.output

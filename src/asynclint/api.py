@@ -191,7 +191,8 @@ def result_of(session: Session) -> RunResult:
         findings=kept,
         files_checked=len(session.files.targets),
         warnings=list(settings.warnings)
-        + [f"{missing}: no such file or directory" for missing in session.files.missing],
+        + [f"{missing}: no such file or directory" for missing in session.files.missing]
+        + sorted(set(session.project.internal_errors)),
     )
 
 
@@ -241,7 +242,8 @@ class _Loader:
         self.project: Project | None = None
 
     def syntax_errors(self, paths: Sequence[Path]) -> dict[Path, tuple[str, int, int]]:
-        """Syntax errors of files that were not parsed, cached by content like facts."""
+        """Syntax errors of files that were not parsed, remembered by content like facts."""
+        verdicts = self.cache.syntax_verdicts() if self.cache else {}
         found: dict[Path, tuple[str, int, int]] = {}
         pending: list[tuple[Path, str, bytes]] = []
         for path in paths:
@@ -249,24 +251,25 @@ class _Loader:
             if data is None:
                 continue
             key = content_key(data)
-            cached = self.cache.get_syntax(key) if self.cache else None
-            if cached is None:
+            verdict = verdicts.get(key)
+            if verdict is None:
                 pending.append((path, key, data))
-            elif cached != "ok":
-                found[path] = cached
+            elif verdict != "ok":
+                found[path] = verdict  # type: ignore[assignment]
         if not pending:
             return found
         blobs = [data for _, _, data in pending]
         if len(pending) >= _PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1:
             with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, 8)) as pool:
-                verdicts = list(pool.map(_syntax_error, blobs, chunksize=16))
+                results = list(pool.map(_syntax_error, blobs, chunksize=32))
         else:
-            verdicts = [_syntax_error(data) for data in blobs]
-        for (path, key, _), verdict in zip(pending, verdicts, strict=True):
-            if self.cache is not None:
-                self.cache.put(key, verdict or "ok", "syntax")
+            results = [_syntax_error(data) for data in blobs]
+        for (path, key, _), verdict in zip(pending, results, strict=True):
+            verdicts[key] = verdict or "ok"
             if verdict is not None:
                 found[path] = verdict
+        if self.cache is not None:
+            self.cache.save_syntax_verdicts(verdicts)
         return found
 
     def load(self, modules: Iterable[str]) -> None:

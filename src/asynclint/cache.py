@@ -16,7 +16,7 @@ from pathlib import Path
 from asynclint import __version__
 from asynclint.facts import ModuleFacts
 
-FACTS_SCHEMA = 5
+FACTS_SCHEMA = 6
 _GITIGNORE = "# Created by asynclint: this folder is a cache.\n*\n"
 
 
@@ -42,6 +42,8 @@ class FactsCache:
         self._ready = False
 
     def _entry(self, key: str, kind: str = "facts") -> Path:
+        if key == "index":
+            return self.folder / kind / "index.pickle"
         return self.folder / kind / key[:2] / f"{key}.pickle"
 
     def get(self, key: str) -> ModuleFacts | None:
@@ -53,10 +55,16 @@ class FactsCache:
         found = self._load(key, "runs")
         return found if isinstance(found, list) else None
 
-    def get_syntax(self, key: str) -> tuple | str | None:
-        """ "ok", an error (message, line, column), or None when the file was never checked."""
-        found = self._load(key, "syntax")
-        return found if isinstance(found, (tuple, str)) else None
+    def syntax_verdicts(self) -> dict[str, tuple | str]:
+        """Content key -> "ok" or (message, line, column), for files checked for syntax only.
+
+        One small index rather than a file per source: most files of a project land here.
+        """
+        found = self._load("index", "syntax")
+        return dict(found) if isinstance(found, dict) else {}
+
+    def save_syntax_verdicts(self, verdicts: dict[str, tuple | str]) -> None:
+        self.put("index", verdicts, "syntax")
 
     def get_run_value(self, key: str) -> dict | None:
         found = self._load(key, "runs")

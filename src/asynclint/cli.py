@@ -7,6 +7,7 @@ internal error.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -78,7 +79,26 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_ERROR)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Turns an unexpected exception into a one-line error and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except Exception as error:
+            if os.environ.get("ASYNCLINT_DEBUG"):
+                raise
+            click.echo(
+                f"asynclint: internal error: {error!r} "
+                "(set ASYNCLINT_DEBUG=1 for the traceback; please report it)",
+                err=True,
+            )
+            sys.exit(EXIT_ERROR)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="asynclint")
 def main() -> None:
     """Find code that blocks the asyncio event loop (FastAPI-aware) and fix it."""

@@ -570,8 +570,10 @@ class _Extractor(cst.CSTVisitor):
         self.attribute_nodes.append(node)
         # Reading `obj.name` may run a property getter; only simple receivers are recorded.
         if id(node) not in self.not_reads and isinstance(node.value, (cst.Name, cst.Attribute)):
-            site = Site("read", self.expr(node), (-2, index, 0, 0), _describe(node))
-            self.function.sites.append(site)
+            value = self.expr(node)
+            if value[0] == "attr":  # `module.attr` folds into an import: no getter to run
+                site = Site("read", value, (-2, index, 0, 0), _describe(node))
+                self.function.sites.append(site)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:

@@ -136,6 +136,7 @@ class Project:
         # Bumped whenever resolution needed a module that is not loaded yet: results computed
         # meanwhile are provisional and not memoised, so the next wave recomputes only them.
         self._misses = 0
+        self.internal_errors: list[str] = []
 
     # ---- loading ------------------------------------------------------------------------------
 
@@ -551,9 +552,16 @@ class Project:
         if function is not None:
             module = fid[0]
             for call in function.calls:
-                edges.extend(self._call_edges(call, module))
+                try:
+                    edges.extend(self._call_edges(call, module))
+                except Exception as error:
+                    self._internal_error(fid, call.span, error)
             for site in function.sites:
-                edge = self._site_edge(site, module)
+                try:
+                    edge = self._site_edge(site, module)
+                except Exception as error:
+                    self._internal_error(fid, site.span, error)
+                    continue
                 if edge is not None:
                     edges.append(edge)
         if misses == self._misses:
@@ -690,6 +698,10 @@ class Project:
             self._methods_by_name = index
         candidates = self._methods_by_name.get(name, [])
         return candidates[0] if len(candidates) == 1 else None
+
+    def _internal_error(self, fid: FunctionId, span: tuple, error: Exception) -> None:
+        where = f"{self.path_of(fid[0])}:{span[0]}"
+        self.internal_errors.append(f"{where}: internal error while resolving ({error!r}); skipped")
 
     # ---- summaries ----------------------------------------------------------------------------
 
