@@ -11,13 +11,14 @@ import difflib
 import os
 import tempfile
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from asynclint.api import Session, open_session, result_of
+from asynclint.cache import content_key
 from asynclint.config import Settings
 from asynclint.facts import decode_source
-from asynclint.fixes import apply_fixes, describe_fix
 from asynclint.models import Applicability, Finding, Fix, RunResult
 
 MAX_ROUNDS = 8
@@ -34,33 +35,66 @@ class FixRun:
 def describe_fixes(session: Session, findings: Sequence[Finding]) -> list[Finding]:
     """Fill in each finding's fix (description and edits), or degrade it to a suggestion.
 
-    Describing parses each file with findings again, so the results are kept in the cache
-    next to the run's findings: a warm JSON/SARIF run costs no parse either.
+    Describing parses each file with findings again (with LibCST metadata), so files are
+    described in parallel when there are several, and the results are cached by each file's
+    content: a warm run, or a run after editing one file, describes only what changed.
     """
-    cache, key = session.cache, f"{session.run_key}-fixes" if session.run_key else ""
-    known: dict = (cache.get_run_value(key) if cache and key else None) or {}
-    sources: dict[str, str | None] = {}
-    described = []
-    added = False
+    cache = session.cache
+    by_path: dict[str, list[Finding]] = {}
     for finding in findings:
-        if finding.fix is None:
-            described.append(finding)
-            continue
-        identity = (finding.path, finding.span, finding.code, finding.fix.kind)
-        if identity in known:
-            described.append(replace(finding, fix=known[identity]))
-            continue
-        if finding.path not in sources:
-            sources[finding.path] = _read_text(_absolute(session, finding.path))
-        source = sources[finding.path]
+        if finding.fix is not None:
+            by_path.setdefault(finding.path, []).append(finding)
+    known: dict[tuple, Fix | None] = {}
+    todo: list[tuple[str, list[Finding]]] = []
+    keys: dict[str, str] = {}
+    for path, group in sorted(by_path.items()):
+        absolute = _absolute(session, path)
+        try:
+            keys[path] = f"{content_key(absolute.read_bytes())}-fixes"
+        except OSError:
+            keys[path] = ""
+        cached = cache.get_run_value(keys[path]) if cache and keys[path] else None
+        cached = cached or {}
+        missing = [finding for finding in group if _identity(finding) not in cached]
+        known.update(cached)
+        if missing:
+            todo.append((str(absolute), missing))
+    if todo:
+        if len(todo) >= 2 and (os.cpu_count() or 1) > 1:
+            with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, 8)) as pool:
+                results = list(pool.map(_describe_file, todo))
+        else:
+            results = [_describe_file(job) for job in todo]
+        for described_group in results:
+            for finding, fix in described_group:
+                known[_identity(finding)] = fix
+        if cache:
+            for path, group in by_path.items():
+                if keys[path]:
+                    entry = {_identity(f): known[_identity(f)] for f in group}
+                    cache.put(keys[path], entry, "runs")
+    return [
+        finding if finding.fix is None else replace(finding, fix=known[_identity(finding)])
+        for finding in findings
+    ]
+
+
+def _identity(finding: Finding) -> tuple:
+    assert finding.fix is not None
+    return (finding.path, finding.span, finding.code, finding.fix.kind)
+
+
+def _describe_file(job: tuple[str, list[Finding]]) -> list[tuple[Finding, Fix | None]]:
+    from asynclint.fixes import describe_fix
+
+    path, findings = job
+    source = _read_text(Path(path))
+    described = []
+    for finding in findings:
         fix = describe_fix(source, finding) if source is not None else None
         if fix is None and finding.suggestion:
             fix = Fix(Applicability.DISPLAY, finding.suggestion, (), "")
-        known[identity] = fix
-        added = True
-        described.append(replace(finding, fix=fix))
-    if added and cache and key:
-        cache.put(key, known, "runs")
+        described.append((finding, fix))
     return described
 
 
@@ -89,6 +123,8 @@ def fix_paths(
                 text = decode_source(data)
             except UnicodeDecodeError:
                 continue
+            from asynclint.fixes import apply_fixes
+
             outcome = apply_fixes(text, findings, unsafe=unsafe)
             if outcome.source != text and outcome.applied:
                 encoding = _encoding_of(data)
