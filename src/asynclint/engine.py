@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from asynclint.catalog import Blocking
 from asynclint.facts import CallSite, FunctionFacts
 from asynclint.frameworks.fastapi import FastAPIModel
 from asynclint.models import Applicability, ChainHop, Confidence, Finding, Fix, Span
@@ -155,7 +156,11 @@ def _finding(
         suggestion=sink.blocking.suggestion,
         chain=chain,
         # `await` is only possible in async code; sync code run on the loop gets a suggestion.
-        fix=_requested_fix(edge, sink.blocking.fix, is_call and function.is_async, not chain),
+        fix=_requested_fix(
+            sink.blocking,
+            is_call and function.is_async and not _entered(function, site),
+            not chain,
+        ),
         confidence=confidence,
         context=context,
         function=project.display_name(fid),
@@ -164,13 +169,26 @@ def _finding(
     )
 
 
-def _requested_fix(edge: Edge, catalog_fix: str, is_call: bool, direct: bool) -> Fix | None:
-    """The fix the engine asks for; ``asynclint.fixes`` fills in (or refuses) the edits."""
-    if not is_call:
+def _requested_fix(blocking: Blocking, mechanical: bool, direct: bool) -> Fix | None:
+    """The fix the engine asks for; ``asynclint.fixes`` fills in (or refuses) the edits.
+
+    Where no edit is right (sync code on the loop, `with` items, loops) the suggestion is
+    offered as a display-only fix.
+    """
+    if not mechanical:
+        if blocking.suggestion:
+            return Fix(Applicability.DISPLAY, blocking.suggestion, (), "")
         return None
-    if direct and catalog_fix == "asyncio-sleep":
+    if direct and blocking.fix == "asyncio-sleep":
         return Fix(Applicability.SAFE, "", (), "asyncio-sleep")
     return Fix(Applicability.UNSAFE, "", (), "to-thread")
+
+
+def _entered(function: FunctionFacts, site: object) -> bool:
+    """A call that is a `with` item: offloading the call alone would still enter and leave the
+    context manager on the loop, so no mechanical fix is offered (the suggestion stays)."""
+    span = getattr(site, "span", None)
+    return any(other.kind == "enter" and other.span == span for other in function.sites)
 
 
 def _site_phrase(kind: str, text: str) -> str:

@@ -1,4 +1,4 @@
-"""Guessed hops (a method matched by a name unique in the project) are opt-in, marked LOW."""
+"""Engine choices: guessed hops are opt-in and marked LOW; which fix each finding is offered."""
 
 from __future__ import annotations
 
@@ -49,3 +49,16 @@ def test_common_method_names_are_never_guessed() -> None:
     source = SOURCE.replace("archive_everything", "get")
     findings = check_source(source, "jobs.py", replace(Settings(), confidence="low"))
     assert [(f.line, f.confidence) for f in findings] == [(14, Confidence.HIGH)]
+
+
+def test_with_items_and_sync_loop_code_get_a_suggestion_not_an_edit() -> None:
+    """Offloading `open()` alone would still enter and leave the file on the loop."""
+    source = (
+        "async def read(path: str) -> str:\n"
+        "    with open(path) as handle:\n"
+        "        return handle.read()\n"
+    )
+    fixes = {f.line: f.fix for f in check_source(source, "files.py")}
+    assert fixes[2] is not None and fixes[2].applicability.value == "display"
+    assert fixes[2].description and not fixes[2].edits
+    assert fixes[3] is not None and fixes[3].kind == "to-thread"
