@@ -92,7 +92,7 @@ _CONSTANTS = {"True": True, "False": False, "None": None}
 _FIELD_PATTERN = re.compile(r'visit_\w+\(\s*self,\s*"(\w+)"')
 
 
-def _child_fields(cls: type) -> tuple[str, ...]:
+def code_fields(cls: type) -> tuple[str, ...]:
     """Fields of a node class that may hold code, in source order.
 
     LibCST's own traversal rebuilds every node, whitespace included, which costs as much as the
@@ -151,7 +151,7 @@ class _Extractor(cst.CSTVisitor):
             )
         visit, leave = handlers
         if visit is None or visit(node) is not False:
-            for field_name in _child_fields(cls):
+            for field_name in code_fields(cls):
                 value = getattr(node, field_name)
                 if isinstance(value, cst.CSTNode):
                     self.walk(value)
@@ -904,3 +904,20 @@ def _extract(source: str, path: str, facts: ModuleFacts) -> ModuleFacts:
     facts.star_imports = tuple(extractor.star_imports)
     facts.has_async = any(f.is_async for f in facts.functions.values())
     return facts
+
+
+def parent_map(root: cst.CSTNode) -> dict[cst.CSTNode, cst.CSTNode]:
+    """Parent of every node reachable through code fields (what ``ParentNodeProvider`` gives for
+    them, at a fraction of its cost: whitespace and punctuation nodes are not visited)."""
+    parents: dict[cst.CSTNode, cst.CSTNode] = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        for field_name in code_fields(type(node)):
+            value = getattr(node, field_name)
+            children = value if isinstance(value, (tuple, list)) else (value,)
+            for child in children:
+                if isinstance(child, cst.CSTNode):
+                    parents[child] = node
+                    stack.append(child)
+    return parents

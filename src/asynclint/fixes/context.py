@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from typing import cast
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from asynclint.extractor import parent_map
 from asynclint.fixes.imports import ModuleImports
 from asynclint.fixes.text import Replacement, SourceText
 from asynclint.models import Span
@@ -32,7 +33,7 @@ class FixContext:
         wrapper = MetadataWrapper(cst.parse_module(source), unsafe_skip_copy=True)
         self.module = wrapper.module
         self._positions = wrapper.resolve(PositionProvider)
-        self._parents = wrapper.resolve(ParentNodeProvider)
+        self._parents = parent_map(self.module)
         self.imports = ModuleImports.of(self.module)
         self._offsets_cache: dict[cst.CSTNode, int] | None = None
         self._calls_by_start: dict[tuple[int, int], list[tuple[cst.Call, CodeRange]]] = {}
