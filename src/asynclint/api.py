@@ -9,10 +9,11 @@ import ast
 import fnmatch
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from asynclint import facts as facts_module
 from asynclint.cache import FactsCache, content_key, run_key
@@ -154,19 +155,24 @@ def open_session(
             include_low_confidence=settings.confidence == "low",
         )
 
-    project.settle(work)
+    try:
+        project.settle(work)
+        syntax_errors = loader.syntax_errors(
+            [
+                path
+                for path in files.targets
+                if index.module_for(path) not in project.facts and sources[path].data is not None
+            ]
+        )
+    finally:
+        loader.close()
     for module in sorted(session.target_modules):
         facts = project.facts.get(module)
         if facts is not None and facts.error is not None:
             message, line, column = facts.error
             session.errors.append(_error_finding(project.path_of(module), message, line, column))
     # Files never parsed (no code that runs on the loop) still get their syntax checked.
-    unparsed = [
-        path
-        for path in files.targets
-        if index.module_for(path) not in project.facts and sources[path].data is not None
-    ]
-    for path, error in loader.syntax_errors(unparsed).items():
+    for path, error in syntax_errors.items():
         message, line, column = error
         session.errors.append(_error_finding(display_path(path, cwd), message, line, column))
     return session
@@ -240,6 +246,20 @@ class _Loader:
         self.cwd = cwd
         self.sources: dict[Path, _SourceFile] = {}
         self.project: Project | None = None
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _map(self, function: Callable[[Any], Any], items: list, *, chunksize: int) -> list:
+        """Run ``function`` over ``items``: in one process pool per session when it pays."""
+        if self._pool is None and len(items) >= _PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1:
+            self._pool = ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, 8))
+        if self._pool is not None and len(items) > 1:
+            return list(self._pool.map(function, items, chunksize=chunksize))
+        return [function(item) for item in items]
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
 
     def syntax_errors(self, paths: Sequence[Path]) -> dict[Path, tuple[str, int, int]]:
         """Syntax errors of files that were not parsed, remembered by content like facts."""
@@ -259,11 +279,7 @@ class _Loader:
         if not pending:
             return found
         blobs = [data for _, _, data in pending]
-        if len(pending) >= _PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1:
-            with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, 8)) as pool:
-                results = list(pool.map(_syntax_error, blobs, chunksize=32))
-        else:
-            results = [_syntax_error(data) for data in blobs]
+        results = self._map(_syntax_error, blobs, chunksize=32)
         for (path, key, _), verdict in zip(pending, results, strict=True):
             verdicts[key] = verdict or "ok"
             if verdict is not None:
@@ -303,19 +319,11 @@ class _Loader:
             (str(self.index.by_name[module]), shown, self.sources[self.index.by_name[module]].data)
             for module, _, shown in to_parse
         ]
-        if len(jobs) >= _PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1:
-            workers = min(os.cpu_count() or 1, 8)
-            # Largest files first, one at a time: a big test module must not end up last.
-            order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][2] or b""))
-            results_by_index: dict[int, facts_module.ModuleFacts] = {}
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                for index, facts in zip(
-                    order, pool.map(_extract_file, [jobs[i] for i in order]), strict=True
-                ):
-                    results_by_index[index] = facts
-            results = [results_by_index[i] for i in range(len(jobs))]
-        else:
-            results = [_extract_file(job) for job in jobs]
+        # Largest files first, one at a time: a big test module must not end up last.
+        order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][2] or b""))
+        parsed = self._map(_extract_file, [jobs[i] for i in order], chunksize=1)
+        results_by_index = dict(zip(order, parsed, strict=True))
+        results = [results_by_index[i] for i in range(len(jobs))]
         for (module, key, _), facts in zip(to_parse, results, strict=True):
             self.project.add(module, facts)
             if (self.cache is not None and facts.error is None) or (
