@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+from factories import make_finding
 
 from asynclint.baseline import (
     BaselineError,
@@ -13,21 +14,7 @@ from asynclint.baseline import (
     occurrence_fingerprints,
     write_baseline,
 )
-from asynclint.models import Finding, Span
-
-
-def make_finding(**overrides: object) -> Finding:
-    values: dict[str, object] = {
-        "code": "AL251",
-        "name": "blocking-sleep-in-async-function",
-        "message": "`time.sleep()` blocks the event loop",
-        "path": "app/main.py",
-        "span": Span(4, 5, 4, 18),
-        "function": "app.main.handler",
-        "snippet": "time.sleep(1)",
-    }
-    values.update(overrides)
-    return Finding(**values)  # type: ignore[arg-type]
+from asynclint.models import Span
 
 
 def test_line_shift_keeps_fingerprint() -> None:

@@ -1,20 +1,10 @@
 from __future__ import annotations
 
+from factories import make_finding
+
 from asynclint.models import Confidence, Finding, Span
 from asynclint.report import ReportOptions, render
 from asynclint.report.github import escape_data, escape_property
-
-
-def make_finding(**overrides: object) -> Finding:
-    values: dict[str, object] = {
-        "code": "AL251",
-        "name": "blocking-sleep-in-async-function",
-        "message": "`time.sleep()` blocks the event loop",
-        "path": "app/main.py",
-        "span": Span(4, 5, 4, 18),
-    }
-    values.update(overrides)
-    return Finding(**values)  # type: ignore[arg-type]
 
 
 def github(findings: list[Finding]) -> list[str]:

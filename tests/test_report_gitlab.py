@@ -2,22 +2,10 @@ from __future__ import annotations
 
 import json
 
+from factories import make_finding
+
 from asynclint.models import Confidence, Finding, Span
 from asynclint.report import ReportOptions, render
-
-
-def make_finding(**overrides: object) -> Finding:
-    values: dict[str, object] = {
-        "code": "AL251",
-        "name": "blocking-sleep-in-async-function",
-        "message": "`time.sleep()` blocks the event loop",
-        "path": "app/main.py",
-        "span": Span(4, 5, 4, 18),
-        "function": "app.main.handler",
-        "snippet": "time.sleep(1)",
-    }
-    values.update(overrides)
-    return Finding(**values)  # type: ignore[arg-type]
 
 
 def gitlab(findings: list[Finding]) -> list[dict[str, object]]:

@@ -3,23 +3,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from factories import make_finding
 
 from asynclint.models import Applicability, ChainHop, Confidence, Edit, Finding, Fix, Span
 from asynclint.report import ReportOptions, json_format, render
 from asynclint.rules import Rule
-
-
-def make_finding(**overrides: object) -> Finding:
-    values: dict[str, object] = {
-        "code": "AL251",
-        "name": "blocking-sleep-in-async-function",
-        "message": "`time.sleep()` blocks the event loop",
-        "path": "app/main.py",
-        "span": Span(4, 5, 4, 18),
-    }
-    values.update(overrides)
-    return Finding(**values)  # type: ignore[arg-type]
-
 
 KEYS = [
     "code",

@@ -6,6 +6,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from factories import make_finding
 
 from asynclint.models import Applicability, ChainHop, Confidence, Edit, Finding, Fix, Span
 from asynclint.report import ReportOptions, render, sarif
@@ -35,20 +36,6 @@ CHAIN = (
     ChainHop("app.main.load_user", "app/main.py", 4),
     ChainHop("sqlite3.connect", "app/db.py", 12),
 )
-
-
-def make_finding(**overrides: object) -> Finding:
-    values: dict[str, object] = {
-        "code": "AL251",
-        "name": "blocking-sleep-in-async-function",
-        "message": "`time.sleep()` blocks the event loop",
-        "path": "app/main.py",
-        "span": Span(4, 5, 4, 18),
-        "function": "app.main.handler",
-        "snippet": "time.sleep(1)",
-    }
-    values.update(overrides)
-    return Finding(**values)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
