@@ -8,7 +8,7 @@ from asynclint.api import check_source
 from asynclint.config import Settings
 from asynclint.models import Confidence
 
-SOURCE = '''\
+SOURCE = """\
 import time
 
 
@@ -23,7 +23,7 @@ async def nightly(store) -> None:
 
 async def typed(store: ReportStore) -> None:
     store.archive_everything()
-'''
+"""
 
 
 def test_guessed_receiver_is_hidden_by_default() -> None:
@@ -62,3 +62,34 @@ def test_with_items_and_sync_loop_code_get_a_suggestion_not_an_edit() -> None:
     assert fixes[2] is not None and fixes[2].applicability.value == "display"
     assert fixes[2].description and not fixes[2].edits
     assert fixes[3] is not None and fixes[3].kind == "to-thread"
+
+
+HIGHER_ORDER = """\
+import threading
+import time
+
+
+def in_worker(fn):
+    thread = threading.Thread(target=lambda: fn())
+    thread.start()
+    return fn()
+
+
+def nap():
+    time.sleep(1)
+
+
+async def handler():
+    in_worker(nap)
+"""
+
+
+def test_a_helper_calling_its_argument_runs_it_on_the_loop() -> None:
+    findings = check_source(HIGHER_ORDER, "tasks.py")
+    assert [(f.line, f.code) for f in findings] == [(16, "AL251")]
+    assert [hop.name for hop in findings[0].chain] == ["tasks.in_worker", "tasks.nap", "time.sleep"]
+
+
+def test_a_declared_offload_wrapper_does_not() -> None:
+    settings = replace(Settings(), extra_offload_wrappers=("tasks.in_worker",))
+    assert check_source(HIGHER_ORDER, "tasks.py", settings) == []

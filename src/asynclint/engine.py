@@ -134,8 +134,7 @@ def _finding(
     elif edge.callee is not None and edge.callee in summaries:
         summary = summaries[edge.callee]
         sink = summary.sink
-        first = ChainHop(project.display_name(edge.callee), path, site.span[0])
-        chain = (first, *summary.hops)
+        chain = (*project.first_hops(edge, edge.callee, fid[0]), *summary.hops)
         confidence = summary.confidence if edge.confident else Confidence.LOW
         target = sink.name
         route = " → ".join(

@@ -416,7 +416,7 @@ class _Extractor(cst.CSTVisitor):
                     else ("self", class_name)
                 )
             else:
-                value = ("param", annotations, default)
+                value = ("param", annotations, default, name)
             scope.bindings[name] = value
             result.append(Param(name, annotations, default))
         return tuple(result)
@@ -430,7 +430,7 @@ class _Extractor(cst.CSTVisitor):
         self.walk(node.params)
         scope = _Scope("function", qualname, function=facts)
         for param in [*node.params.params, *node.params.kwonly_params, *node.params.posonly_params]:
-            scope.bindings[param.name.value] = ("param", (), None)
+            scope.bindings[param.name.value] = ("param", (), None, param.name.value)
         self.scopes.append(scope)
         self.walk(node.body)
         self.scopes.pop()
@@ -585,8 +585,12 @@ class _Extractor(cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         self.not_reads.add(id(node.func))
         self.call_nodes.append(node)
+        callee = self.expr(node.func)
+        if callee[0] == "param" and callee[3] not in self.function.called_params:
+            # `def retry(fn): return fn()`: whatever is passed as `fn` runs here.
+            self.function.called_params += (callee[3],)
         record = CallSite(
-            callee=self.expr(node.func),
+            callee=callee,
             args=self.args(node.args, 1),
             span=(0, 0, 0, 0),
             awaited=id(node) in self.awaited,

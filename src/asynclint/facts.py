@@ -23,7 +23,7 @@ from typing import Any
 #   ("def", "outer.<locals>.f") a function/class defined in a function scope of this module
 #   ("self", "Class") / ("clsref", "Class")   first parameter of a method / classmethod
 #   ("super", "Class")        ``super()`` inside a method of Class
-#   ("param", annotations, default)           a parameter: candidate annotation types, default value
+#   ("param", annotations, default, name)     a parameter: candidate annotation types, default
 #   ("attr", base, "name"), ("call", base, args), ("sub", base, elements), ("div", left)
 #   ("enter", expr)  value of ``with expr as x``;  ("await", expr)
 #   ("lit", value), ("list", elements), ("lambda", qualname), ("unk",)
@@ -78,6 +78,7 @@ class FunctionFacts:
     awaits: bool = False  # has await / async for / async with in its own body
     is_generator: bool = False
     is_lambda: bool = False
+    called_params: tuple[str, ...] = ()  # parameters the body calls: higher-order helpers
     parent: str | None = None  # enclosing function qualname
 
 

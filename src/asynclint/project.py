@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +104,8 @@ class Edge:
     sink: Sink | None
     callee: FunctionId | None
     confident: bool
+    # A higher-order helper the call goes through (`retry(fetch)` runs `fetch` via `retry`).
+    via: FunctionId | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -589,7 +591,42 @@ class Project:
             ]
             return [edge for edge in found if edge is not None]
         edge = self._edge_for_call(call, callee, call.args, module)
-        return [edge] if edge is not None else []
+        edges = [edge] if edge is not None else []
+        if callee[0] == "func":
+            edges.extend(self._passed_and_called(call, callee, module))
+        return edges
+
+    def _passed_and_called(self, call: CallSite, callee: Value, module: str) -> list[Edge]:
+        """``retry(fetch)`` where ``retry`` calls its parameter: ``fetch`` runs at this call."""
+        function = self.function((callee[1], callee[2]))
+        if function is None or not function.called_params or function.is_async:
+            return []
+        if self.catalog.offload_for_function(self.display_name((callee[1], callee[2]))):
+            return []  # declared an offload wrapper: it runs its argument off the loop
+        positional = [p.name for p in function.params]
+        if function.class_name is not None and positional and callee[2].count(".") >= 1:
+            positional = positional[1:]  # bound method: `self` is not passed at the call
+        passed: list[Expr] = []
+        index = 0
+        for keyword, value in call.args:
+            if keyword is None:
+                if (
+                    value[0] != "star"
+                    and index < len(positional)
+                    and positional[index] in function.called_params
+                ):
+                    passed.append(value)
+                index += 1
+            elif keyword in function.called_params:
+                passed.append(value)
+        edges = []
+        for value in passed:
+            target = self.evaluate(value, module)
+            if target[0] in ("func", "partial", "wrapped", "ext", "bound"):
+                edge = self._edge_for_call(call, target, (), module)
+                if edge is not None:
+                    edges.append(replace(edge, via=(callee[1], callee[2])))
+        return edges
 
     def _edge_for_call(
         self, site: CallSite | Site, callee: Value, args: tuple, module: str
@@ -760,18 +797,19 @@ class Project:
                     )
                     summaries[caller] = Summary(
                         below.sink,
-                        (
-                            ChainHop(
-                                self.display_name(callee),
-                                self.path_of(caller[0]),
-                                edge.site.span[0],
-                            ),
-                            *below.hops,
-                        ),
+                        (*self.first_hops(edge, callee, caller[0]), *below.hops),
                         confidence,
                     )
                     frontier.append(caller)
         return summaries
+
+    def first_hops(self, edge: Edge, callee: FunctionId, module: str) -> tuple[ChainHop, ...]:
+        """The hop(s) of one call: the callee, preceded by the helper it was passed through."""
+        path, line = self.path_of(module), edge.site.span[0]
+        hops = (ChainHop(self.display_name(callee), path, line),)
+        if edge.via is not None:
+            hops = (ChainHop(self.display_name(edge.via), path, line), *hops)
+        return hops
 
     def display_name(self, fid: FunctionId) -> str:
         qualname = fid[1].replace(".<locals>.", ".")
