@@ -189,7 +189,8 @@ def result_of(session: Session) -> RunResult:
         kept = session.cached_findings
     else:
         findings = [*session.errors, *session.analysis.findings]
-        kept = [f for f in findings if settings.is_selected(f.code) and not _suppressed(session, f)]
+        suppressed = _suppressed_filter(session)
+        kept = [f for f in findings if settings.is_selected(f.code) and not suppressed(f)]
         kept = _dedupe(sorted(kept, key=Finding.sort_key))
         if session.cache is not None and session.run_key:
             session.cache.put_run(session.run_key, kept)
@@ -391,20 +392,26 @@ def _error_finding(path: str, message: str, line: int, column: int) -> Finding:
     )
 
 
-def _suppressed(session: Session, finding: Finding) -> bool:
-    project = session.project
+def _suppressed_filter(session: Session) -> Callable[[Finding], bool]:
+    """``# noqa`` / ``# asynclint: ignore[...]`` comments and per-file-ignores, looked up once."""
+    suppressions = {facts.path: facts.suppressions for facts in session.project.facts.values()}
     peers = peer_code_map()
-    for _module, facts in project.facts.items():
-        if facts.path == finding.path:
-            if _line_suppressed(facts.suppressions, finding, peers):
-                return True
-            break
-    relative = _relative_to_root(session, finding.path)
-    for pattern, codes in session.settings.per_file_ignores:
-        matches = fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(finding.path, pattern)
-        if matches and any(finding.code.startswith(code) or code == "ALL" for code in codes):
+    per_file = session.settings.per_file_ignores
+
+    def suppressed(finding: Finding) -> bool:
+        lines = suppressions.get(finding.path)
+        if lines and _line_suppressed(lines, finding, peers):
             return True
-    return False
+        if not per_file:
+            return False
+        relative = _relative_to_root(session, finding.path)
+        for pattern, codes in per_file:
+            matches = fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(finding.path, pattern)
+            if matches and any(finding.code.startswith(code) or code == "ALL" for code in codes):
+                return True
+        return False
+
+    return suppressed
 
 
 def _relative_to_root(session: Session, shown: str) -> str:
