@@ -180,3 +180,10 @@ def test_unreadable_folder_is_skipped(repo: Path) -> None:
     finally:
         (repo / "locked").chmod(0o755)
     assert "app/main.py" in found
+
+
+def test_virtualenvs_of_any_name_are_skipped(repo: Path) -> None:
+    make(repo, ["app/main.py", "tooling-env/lib/python3.11/site.py", "tooling-env/bin/tool.py"])
+    (repo / "tooling-env" / "pyvenv.cfg").write_text("home = /usr/bin\n", encoding="utf-8")
+    found = discover(["."], NO_CACHE)
+    assert [path.relative_to(repo).as_posix() for path in found.targets] == ["app/main.py"]

@@ -143,3 +143,22 @@ def test_route_to_repository_chain_crosses_four_modules() -> None:
     assert list_route.chain[-1].name == "sqlalchemy.orm.Session.execute"
     assert list_route.target == "sqlalchemy.orm.Session.execute"
     assert "GET /tasks/" in list_route.context
+
+
+def test_starlette_route_lists_give_full_paths_and_where_they_run() -> None:
+    from click.testing import CliRunner
+
+    from asynclint.cli import main
+
+    project = PROJECTS / "starlette_routes"
+    result = CliRunner().invoke(main, ["routes", "--no-cache", "--format", "json", str(project)])
+    rows = {
+        (tuple(r["methods"]), r["path"]): (r["runs_on"], r["blocking"])
+        for r in json.loads(result.stdout)
+    }
+    assert rows == {
+        (("GET",), "/"): ("event-loop", True),
+        (("GET", "POST"), "/about"): ("threadpool", False),
+        (("GET",), "/api/users"): ("event-loop", False),
+        (("WEBSOCKET",), "/feed"): ("event-loop", True),
+    }

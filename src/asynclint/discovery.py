@@ -110,7 +110,8 @@ def _walk(start: Path, flt: _Filter) -> Iterable[Path]:
             if entry.is_symlink():
                 continue
             if entry.is_dir(follow_symlinks=False):
-                if not flt.excluded(path, True):
+                # A virtualenv of any name has a pyvenv.cfg: its packages are not project code.
+                if not flt.excluded(path, True) and not (path / "pyvenv.cfg").exists():
                     stack.append(path)
             elif entry.name.endswith(".py") and not flt.excluded(path, False):
                 yield path

@@ -131,6 +131,7 @@ class _Builder:
             for function in facts.functions.values():
                 for call in function.calls:
                     self._registration_call(call.callee, call.args, module)
+                    self._route_object(call.callee, call.args, module, "")
         for module in self.modules:
             facts = project.module_facts(module)
             if facts is None:
@@ -198,6 +199,41 @@ class _Builder:
             if cls[0] == "class":
                 dispatch = self.project.attribute(("inst", cls[1], cls[2]), "dispatch")
                 self._context(dispatch, "HTTP middleware")
+
+    def _route_object(self, callee: Expr, args: tuple, module: str, prefix: str) -> None:
+        """Starlette: `Route(path, endpoint)`, `WebSocketRoute`, `Mount(prefix, routes=...)`."""
+        kind = _tail(self.project.evaluate(callee, module))
+        if kind not in ("Route", "WebSocketRoute", "Mount"):
+            return
+        positional = [value for keyword, value in args if keyword is None]
+        keywords = {keyword: value for keyword, value in args if keyword}
+        path = keywords.get("path", positional[0] if positional else ("lit", ""))
+        text = path[1] if path[0] == "lit" and isinstance(path[1], str) else ""
+        if kind == "Mount":
+            routes = keywords.get("routes", positional[2] if len(positional) > 2 else None)
+            if routes is not None and routes[0] == "list":
+                for item in routes[1]:
+                    if item[0] == "call":
+                        self._route_object(item[1], item[2], module, prefix + text)
+            return
+        endpoint = keywords.get("endpoint", positional[1] if len(positional) > 1 else None)
+        if endpoint is None:
+            return
+        key = (text, repr(endpoint), module)
+        if key in self._starlette_seen:
+            return  # the same Route seen inside its Mount, then as a call of its own
+        self._starlette_seen.add(key)
+        websocket = kind == "WebSocketRoute"
+        methods = ("WEBSOCKET",) if websocket else self._methods(keywords.get("methods"), "GET")
+        self._add_route(
+            self.project.evaluate(endpoint, module),
+            ("lit", prefix + text),
+            methods,
+            websocket,
+            None,
+            keywords,
+            module,
+        )
 
     def _decorator(self, decorator: Expr, function: FunctionFacts, module: str) -> None:
         if decorator[0] != "call" or decorator[1][0] != "attr":
@@ -275,6 +311,7 @@ class _Builder:
         self._pending_owner[id(route)] = owner
 
     _pending_owner: dict[int, tuple[str, str] | None]
+    _starlette_seen: set[tuple[str, str, str]]
 
     def _route_dependency_exprs(self, keywords: dict[str, Expr], module: str) -> list[FunctionId]:
         found = []
@@ -374,10 +411,10 @@ class _Builder:
     def _collect(self, route: Route) -> None:
         """Dependencies (transitively), background tasks and streamed generators of a route."""
         project = self.project
-        kind = "route" if not route.websocket else "websocket"
         handler = project.function(route.handler)
         runs = "async" if handler is not None and handler.is_async else "sync"
-        self.model.contexts.setdefault(route.handler, f"{runs} {kind} {route.label}")
+        described = f"websocket {route.path}" if route.websocket else f"route {route.label}"
+        self.model.contexts.setdefault(route.handler, f"{runs} {described}")
         pending = [route.handler, *route.dependencies]
         seen: set[FunctionId] = set()
         while pending:
@@ -474,4 +511,5 @@ class _Builder:
 def build_model(project: Project, modules: Iterable[str]) -> FastAPIModel:
     builder = _Builder(project, modules)
     builder._pending_owner = {}
+    builder._starlette_seen = set()
     return builder.build()
