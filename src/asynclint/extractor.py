@@ -26,6 +26,7 @@ from asynclint.facts import (
     Site,
     Span,
     parse_suppressions,
+    tail_name,
 )
 
 # ---- scopes ------------------------------------------------------------------------------------
@@ -294,7 +295,7 @@ class _Extractor(cst.CSTVisitor):
         if value[0] == "union":
             return self._unwrap(value[1]) + self._unwrap(value[2])
         if value[0] == "sub":
-            short = _tail(value[1])
+            short = tail_name(value[1])
             if short in ("Optional", "Union"):
                 return [t for el in value[2] for t in self._unwrap(el)]
             if short == "Annotated" and value[2]:
@@ -395,7 +396,7 @@ class _Extractor(cst.CSTVisitor):
         decorators: tuple[Expr, ...],
         scope: _Scope,
     ) -> tuple[Param, ...]:
-        decorator_names = {_tail(d) for d in decorators}
+        decorator_names = {tail_name(d) for d in decorators}
         result: list[Param] = []
         ordered = [*params.posonly_params, *params.params]
         everything = [*ordered, *params.kwonly_params]
@@ -650,17 +651,6 @@ class _Extractor(cst.CSTVisitor):
             prefix = "" if owner == MODULE_SCOPE else f"{owner}."
             name = self.lambda_names[id(node)] = f"{prefix}<lambda#{count}>"
         return name
-
-
-def _tail(value: Expr) -> str:
-    """The last name of a symbolic reference: ``typing.Optional`` -> ``Optional``."""
-    if value[0] in ("imp", "glob"):
-        return str(value[1]).rsplit(".", 1)[-1]
-    if value[0] == "attr":
-        return str(value[2])
-    if value[0] == "call":
-        return _tail(value[1])
-    return ""
 
 
 def _describe(node: cst.CSTNode) -> str:

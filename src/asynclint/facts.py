@@ -106,6 +106,18 @@ class ModuleFacts:
 
 MODULE_SCOPE = "<module>"
 
+
+def tail_name(value: Expr) -> str:
+    """The last name of a symbolic reference: ``typing.Optional`` -> ``Optional``."""
+    if value[0] in ("imp", "glob"):
+        return str(value[1]).rsplit(".", 1)[-1]
+    if value[0] == "attr":
+        return str(value[2])
+    if value[0] == "call":
+        return tail_name(value[1])
+    return ""
+
+
 _NOQA = re.compile(
     r"#\s*(?:noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?"
     r"|asynclint:\s*ignore(?:\[(?P<codes2>[^\]]*)\])?)",

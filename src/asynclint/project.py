@@ -27,7 +27,15 @@ from pathlib import Path
 from typing import Any
 
 from asynclint.catalog import Blocking, Catalog
-from asynclint.facts import CallSite, ClassFacts, Expr, FunctionFacts, ModuleFacts, Site
+from asynclint.facts import (
+    CallSite,
+    ClassFacts,
+    Expr,
+    FunctionFacts,
+    ModuleFacts,
+    Site,
+    tail_name,
+)
 from asynclint.models import ChainHop, Confidence
 from asynclint.modules import ModuleIndex
 
@@ -310,11 +318,7 @@ class Project:
         for annotation in annotations:
             if annotation[0] == "meta":
                 continue
-            if (
-                annotation[0] == "sub"
-                and annotation[2]
-                and _tail_name(annotation[1]) in _CONTAINERS
-            ):
+            if annotation[0] == "sub" and annotation[2] and tail_name(annotation[1]) in _CONTAINERS:
                 element = self.instance_of(self.evaluate(annotation[2][0], module))
                 if element != UNK:
                     return ("items", element)
@@ -781,8 +785,8 @@ class Project:
                         frontier.append(fid)
                     elif edge.callee is not None:
                         callers.setdefault(edge.callee, []).append((fid, edge))
-            if not confident_only:
-                frontier.extend(fid for fid in summaries if fid not in frontier)
+            if not confident_only:  # guessed hops may extend every chain found so far
+                frontier = deque(dict.fromkeys([*frontier, *summaries]))
             while frontier:
                 callee = frontier.popleft()
                 for caller, edge in callers.get(callee, ()):
@@ -814,14 +818,6 @@ class Project:
     def display_name(self, fid: FunctionId) -> str:
         qualname = fid[1].replace(".<locals>.", ".")
         return f"{fid[0]}.{qualname}" if fid[0] else qualname
-
-
-def _tail_name(expr: Expr) -> str:
-    if expr[0] in ("imp", "glob"):
-        return str(expr[1]).rsplit(".", 1)[-1]
-    if expr[0] == "attr":
-        return str(expr[2])
-    return ""
 
 
 def _disarmed(blocking: Blocking, args: tuple) -> bool:

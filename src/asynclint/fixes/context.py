@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 from typing import cast
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from asynclint.catalog import builtin_catalog
 from asynclint.extractor import parent_map
 from asynclint.fixes.imports import ModuleImports
 from asynclint.fixes.text import Replacement, SourceText
 from asynclint.models import Span
 
-# Wrappers whose callable argument runs in a worker thread, with that argument's position.
-OFFLOAD_CALLABLE_ARG = {
-    "to_thread": 0,
-    "run_in_threadpool": 0,
-    "run_sync": 0,
-    "run_sync_in_worker_thread": 0,
-    "run_in_executor": 1,
-}
+
+@cache
+def offload_callable_arg() -> dict[str, int]:
+    """Wrappers whose callable argument runs off the loop, by last name (from the catalog)."""
+    catalog = builtin_catalog()
+    found = {
+        name.rsplit(".", 1)[-1]: o.callable_arg for name, o in catalog.offload_functions.items()
+    }
+    found.update({name: o.callable_arg for name, o in catalog.offload_methods.items()})
+    return found
+
 
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
@@ -188,10 +193,10 @@ class FixContext:
         if not isinstance(wrapper, cst.Call):
             return False
         wrapper_name = last_name(wrapper.func)
-        if wrapper_name not in OFFLOAD_CALLABLE_ARG:
+        index = offload_callable_arg().get(wrapper_name)
+        if index is None:
             return False
         positional = [a for a in wrapper.args if a.keyword is None and not a.star]
-        index = OFFLOAD_CALLABLE_ARG[wrapper_name]
         return index < len(positional) and positional[index] is arg
 
     def needs_parentheses(self, call: cst.Call) -> bool:
