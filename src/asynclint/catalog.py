@@ -151,7 +151,6 @@ class Catalog:
         pending = [type_name]
         while pending:
             current = self.aliases.get(pending.pop(0), "")
-            current = current or ""
             entry = self.types.get(current)
             if entry is None or current in seen:
                 continue

@@ -48,7 +48,7 @@ def describe_fixes(session: Session, findings: Sequence[Finding]) -> list[Findin
     todo: list[tuple[str, list[Finding]]] = []
     keys: dict[str, str] = {}
     for path, group in sorted(by_path.items()):
-        absolute = _absolute(session, path)
+        absolute = _absolute(path)
         try:
             keys[path] = f"{content_key(absolute.read_bytes())}-fixes"
         except OSError:
@@ -110,7 +110,7 @@ def fix_paths(
         by_path: dict[Path, list[Finding]] = {}
         for finding in result.findings:
             if finding.fix is not None and finding.fix.kind:
-                by_path.setdefault(_absolute(session, finding.path), []).append(finding)
+                by_path.setdefault(_absolute(finding.path), []).append(finding)
         progress = False
         for path, findings in sorted(by_path.items()):
             data = overlay.get(path)
@@ -129,7 +129,7 @@ def fix_paths(
             if outcome.source != text and outcome.applied:
                 encoding = _encoding_of(data)
                 originals.setdefault(path, (text, data))
-                overlay[path] = _encode(outcome.source, encoding)
+                overlay[path] = outcome.source.encode(encoding)
                 fixed += len(outcome.applied)
                 progress = True
         if not progress:
@@ -164,7 +164,7 @@ def unified_diff(run: FixRun, shown: dict[Path, str]) -> str:
     return "".join(chunks)
 
 
-def _absolute(session: Session, shown: str) -> Path:
+def _absolute(shown: str) -> Path:
     return Path(shown).resolve()
 
 
@@ -185,10 +185,6 @@ def _encoding_of(data: bytes) -> str:
         return tokenize.detect_encoding(io.BytesIO(data).readline)[0]
     except SyntaxError:
         return "utf-8"
-
-
-def _encode(text: str, encoding: str) -> bytes:
-    return text.encode(encoding)
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

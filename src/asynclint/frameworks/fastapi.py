@@ -83,6 +83,9 @@ class _Builder:
         self.includes: list[
             tuple[tuple[str, str], tuple[str, str], str]
         ] = []  # parent, child, prefix
+        # Routes as registered (path without router prefixes), with the router they belong to.
+        self.registered: list[tuple[Route, tuple[str, str] | None]] = []
+        self.starlette_seen: set[tuple[str, str, str]] = set()
 
     # Identity of an app/router object: the module-level binding that created it.
     def identity(self, expr: Expr, module: str, depth: int = 0) -> tuple[str, str] | None:
@@ -220,9 +223,9 @@ class _Builder:
         if endpoint is None:
             return
         key = (text, repr(endpoint), module)
-        if key in self._starlette_seen:
+        if key in self.starlette_seen:
             return  # the same Route seen inside its Mount, then as a call of its own
-        self._starlette_seen.add(key)
+        self.starlette_seen.add(key)
         websocket = kind == "WebSocketRoute"
         methods = ("WEBSOCKET",) if websocket else self._methods(keywords.get("methods"), "GET")
         self._add_route(
@@ -307,11 +310,7 @@ class _Builder:
         text = path[1] if path[0] == "lit" and isinstance(path[1], str) else "?"
         route = Route(methods, text, handler, websocket)
         route.dependencies.extend(self._route_dependency_exprs(keywords, module))
-        self.model.routes.append(route)
-        self._pending_owner[id(route)] = owner
-
-    _pending_owner: dict[int, tuple[str, str] | None]
-    _starlette_seen: set[tuple[str, str, str]]
+        self.registered.append((route, owner))
 
     def _route_dependency_exprs(self, keywords: dict[str, Expr], module: str) -> list[FunctionId]:
         found = []
@@ -373,8 +372,14 @@ class _Builder:
 
     def _finish_routes(self) -> None:
         routes = []
-        for route in self.model.routes:
-            owner = self._pending_owner.get(id(route))
+        for route, owner in self.registered:
+            dependencies = list(route.dependencies)
+            if owner is not None:  # `dependencies=[...]` of the router and the routers above it
+                for chain_owner in self._owner_chain(owner):
+                    for item in self.router_deps.get(chain_owner, []):
+                        fid = self._depends_target(item, chain_owner[0])
+                        if fid:
+                            dependencies.append(fid)
             for prefix in self._full_prefixes(owner):
                 routes.append(
                     Route(
@@ -382,16 +387,9 @@ class _Builder:
                         prefix + route.path,
                         route.handler,
                         route.websocket,
-                        list(route.dependencies),
+                        list(dependencies),
                     )
                 )
-            if owner is not None:
-                for chain_owner in self._owner_chain(owner):
-                    for item in self.router_deps.get(chain_owner, []):
-                        fid = self._depends_target(item, chain_owner[0])
-                        if fid:
-                            for built in routes[-len(self._full_prefixes(owner)) :]:
-                                built.dependencies.append(fid)
         routes.sort(key=lambda r: (r.path, r.methods))
         for route in routes:
             self._collect(route)
@@ -509,7 +507,4 @@ class _Builder:
 
 
 def build_model(project: Project, modules: Iterable[str]) -> FastAPIModel:
-    builder = _Builder(project, modules)
-    builder._pending_owner = {}
-    builder._starlette_seen = set()
-    return builder.build()
+    return _Builder(project, modules).build()
