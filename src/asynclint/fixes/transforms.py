@@ -50,13 +50,18 @@ def plan_fix(context: FixContext, finding: Finding) -> Plan | str:
     return planner(context, finding)
 
 
-def _plan_sleep(context: FixContext, finding: Finding) -> Plan | str:
+def _awaitable_call(context: FixContext, finding: Finding) -> cst.Call | str:
+    """The finding's call, or why an ``await`` cannot be written where it stands."""
     call = context.find_call(finding.span, finding.snippet)
     if call is None:
         return "no call at the finding's position"
-    reason = _await_reason(context, call)
-    if reason:
-        return reason
+    return _await_reason(context, call) or call
+
+
+def _plan_sleep(context: FixContext, finding: Finding) -> Plan | str:
+    call = _awaitable_call(context, finding)
+    if isinstance(call, str):
+        return call
     if not _is_sleep(context, call, finding):
         return "the call is not a sleep"
     if len(call.args) != 1 or call.args[0].keyword is not None:
@@ -85,12 +90,9 @@ def _is_sleep(context: FixContext, call: cst.Call, finding: Finding) -> bool:
 
 
 def _plan_to_thread(context: FixContext, finding: Finding) -> Plan | str:
-    call = context.find_call(finding.span, finding.snippet)
-    if call is None:
-        return "no call at the finding's position"
-    reason = _await_reason(context, call)
-    if reason:
-        return reason
+    call = _awaitable_call(context, finding)
+    if isinstance(call, str):
+        return call
     if context.is_offloaded_callable(call):
         return "the call is already handed to an offload wrapper"
     if m.findall(call.func, m.Call() | m.Await() | m.Yield() | m.NamedExpr()):
