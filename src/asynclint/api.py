@@ -8,7 +8,6 @@ from __future__ import annotations
 import ast
 import fnmatch
 import os
-import re
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -22,19 +21,18 @@ from asynclint.config import Settings, load_settings
 from asynclint.discovery import FileSet, discover
 from asynclint.engine import Analysis, analyse, loop_functions
 from asynclint.frameworks.fastapi import FastAPIModel, build_model
+from asynclint.markers import LOOP_MARKERS, ROUTING_MARKERS
 from asynclint.models import Finding, RunResult, Span
 from asynclint.modules import ModuleIndex
-from asynclint.project import Project
+from asynclint.project import FunctionId, Project
 from asynclint.rules import get_rule, peer_code_map
 
-# Files whose text mentions none of these cannot hold code that runs on the loop; they are parsed
-# only when code that does reaches into them.
-_LOOP_MARKERS = re.compile(
-    rb"\basync[ \t]+(?:def|with|for)\b|\bon_event\b|\bon_startup\b|\bon_shutdown\b"
-    rb"|\badd_event_handler\b"
-)
-_ROUTING_MARKERS = re.compile(rb"include_router|add_api_route|APIRouter|FastAPI\(")
 _PARALLEL_MIN_FILES = 12
+
+
+# Syntax verdict of a valid file whose loop markers were all inside strings or comments.
+_NO_LOOP_CODE = "ok, no loop code"
+_BodiesJob = tuple[str, str, bytes, list[tuple[int, int]]]  # path, shown path, bytes, kept lines
 
 
 @dataclass(slots=True)
@@ -127,22 +125,30 @@ def open_session(
 
     index = ModuleIndex(files.root, files.project)
     loader = _Loader(index, cache, settings, cwd)
-    project = Project(index, catalog_for(settings), loader.load, lambda p: display_path(p, cwd))
+    project = Project(
+        index,
+        catalog_for(settings),
+        loader.load,
+        lambda p: display_path(p, cwd),
+        loader.load_bodies,
+    )
     loader.project = project
     session = Session(settings, files, project, cache=cache, run_key=key)
     session.target_modules = {index.module_for(path) for path in files.targets}
-    initial: list[str] = []
+    with_loop_markers: list[str] = []
     for path in files.targets:
         source = sources[path]
         if source.error is not None:
             session.errors.append(_error_finding(display_path(path, cwd), source.error, 1, 1))
-        elif source.data is not None and _LOOP_MARKERS.search(source.data):
-            initial.append(index.module_for(path))
-    for path, source in sources.items():
-        if source.data is not None and _ROUTING_MARKERS.search(source.data):
-            initial.append(index.module_for(path))
+        elif source.data is not None and LOOP_MARKERS.search(source.data):
+            with_loop_markers.append(index.module_for(path))
+    routing = [
+        index.module_for(path)
+        for path, source in sources.items()
+        if source.data is not None and ROUTING_MARKERS.search(source.data)
+    ]
     loader.sources = sources
-    loader.load(sorted(set(initial)))
+    loader.load(routing, if_loop_code=set(with_loop_markers) - set(routing))
 
     def work() -> None:
         loaded_targets = [m for m in session.target_modules if m in project.facts]
@@ -157,6 +163,7 @@ def open_session(
 
     try:
         project.settle(work)
+        loader.save()
         syntax_errors = loader.syntax_errors(
             [
                 path
@@ -211,15 +218,30 @@ def check_source(
     fake = Path(path if path.endswith(".py") else f"{path}.py").resolve()
     index = ModuleIndex(fake.parent, [fake])
     module = index.module_for(fake)
-    project = Project(index, catalog_for(settings), lambda modules: None, lambda p: path)
     facts = facts_module.extract(source, path)
-    project.add(module, facts)
     if facts.error is not None:
         message, line, column = facts.error
         return [_error_finding(path, message, line, column)]
-    model = build_model(project, [module])
-    roots = loop_functions(project, [module], model)
-    analysis = analyse(project, roots, model, include_low_confidence=settings.confidence == "low")
+
+    def load_bodies(fids: list[FunctionId]) -> None:
+        qualnames = [qualname for _, qualname in fids]
+        keep = sorted({lines for name in qualnames for lines in facts.masked.get(name, ())})
+        facts.merge_bodies(facts_module.extract_bodies(source, path, keep), qualnames)
+
+    project = Project(
+        index, catalog_for(settings), lambda modules: None, lambda p: path, load_bodies
+    )
+    project.add(module, facts)
+    analysis = Analysis([], {})
+
+    def work() -> None:
+        nonlocal analysis
+        model = build_model(project, [module])
+        roots = loop_functions(project, [module], model)
+        low = settings.confidence == "low"
+        analysis = analyse(project, roots, model, include_low_confidence=low)
+
+    project.settle(work)
     suppressions = facts.suppressions
     peers = peer_code_map()
     return sorted(
@@ -248,6 +270,9 @@ class _Loader:
         self.sources: dict[Path, _SourceFile] = {}
         self.project: Project | None = None
         self._pool: ProcessPoolExecutor | None = None
+        self._unsaved: dict[str, str] = {}  # module -> content key: facts to cache at the end
+        self._verdicts: dict[str, tuple | str] | None = None
+        self._verdicts_changed = False
 
     def _map(self, function: Callable[[Any], Any], items: list, *, chunksize: int) -> list:
         """Run ``function`` over ``items``: in one process pool per session when it pays."""
@@ -262,9 +287,14 @@ class _Loader:
             self._pool.shutdown()
             self._pool = None
 
+    def _syntax_verdicts(self) -> dict[str, tuple | str]:
+        if self._verdicts is None:
+            self._verdicts = self.cache.syntax_verdicts() if self.cache else {}
+        return self._verdicts
+
     def syntax_errors(self, paths: Sequence[Path]) -> dict[Path, tuple[str, int, int]]:
         """Syntax errors of files that were not parsed, remembered by content like facts."""
-        verdicts = self.cache.syntax_verdicts() if self.cache else {}
+        verdicts = self._syntax_verdicts()
         found: dict[Path, tuple[str, int, int]] = {}
         pending: list[tuple[Path, str, bytes]] = []
         for path in paths:
@@ -275,24 +305,28 @@ class _Loader:
             verdict = verdicts.get(key)
             if verdict is None:
                 pending.append((path, key, data))
-            elif verdict != "ok":
+            elif verdict not in ("ok", _NO_LOOP_CODE):
                 found[path] = verdict  # type: ignore[assignment]
-        if not pending:
-            return found
         blobs = [data for _, _, data in pending]
-        results = self._map(_syntax_error, blobs, chunksize=32)
+        results = self._map(_syntax_error, blobs, chunksize=32) if blobs else []
         for (path, key, _), verdict in zip(pending, results, strict=True):
             verdicts[key] = verdict or "ok"
+            self._verdicts_changed = True
             if verdict is not None:
                 found[path] = verdict
-        if self.cache is not None:
+        if self.cache is not None and self._verdicts_changed:
             self.cache.save_syntax_verdicts(verdicts)
+            self._verdicts_changed = False
         return found
 
-    def load(self, modules: Iterable[str]) -> None:
+    def load(self, modules: Iterable[str], *, if_loop_code: Iterable[str] = ()) -> None:
+        """Facts of ``modules``; those in ``if_loop_code`` are loaded only if they hold code
+        that runs on the loop (their text matched a loop marker, maybe inside a string)."""
         assert self.project is not None
+        conditional = set(if_loop_code)
+        verdicts = self._syntax_verdicts()
         to_parse: list[tuple[str, str, str]] = []  # module, key, display path
-        for module in modules:
+        for module in sorted({*modules, *conditional}):
             if module in self.project.facts:
                 continue
             path = self.index.by_name.get(module)
@@ -308,6 +342,8 @@ class _Loader:
                 )
                 continue
             key = content_key(source.data)
+            if module in conditional and verdicts.get(key) == _NO_LOOP_CODE:
+                continue
             cached = self.cache.get(key) if self.cache else None
             if cached is not None:
                 cached.path = shown
@@ -317,20 +353,55 @@ class _Loader:
         if not to_parse:
             return
         jobs = [
-            (str(self.index.by_name[module]), shown, self.sources[self.index.by_name[module]].data)
+            (self.sources[self.index.by_name[module]].data, shown, module in conditional)
             for module, _, shown in to_parse
         ]
         # Largest files first, one at a time: a big test module must not end up last.
-        order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][2] or b""))
+        order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][0] or b""))
         parsed = self._map(_extract_file, [jobs[i] for i in order], chunksize=1)
         results_by_index = dict(zip(order, parsed, strict=True))
-        results = [results_by_index[i] for i in range(len(jobs))]
-        for (module, key, _), facts in zip(to_parse, results, strict=True):
+        for index, (module, key, _) in enumerate(to_parse):
+            facts = results_by_index[index]
+            if facts is None:  # valid, and nothing in it runs on the loop
+                verdicts[key] = _NO_LOOP_CODE
+                self._verdicts_changed = True
+                continue
             self.project.add(module, facts)
-            if (self.cache is not None and facts.error is None) or (
-                self.cache is not None and facts.error and facts.error[0].startswith("syntax")
-            ):
+            if facts.error is None or facts.error[0].startswith("syntax"):
+                self._unsaved[module] = key
+
+    def load_bodies(self, fids: list[FunctionId]) -> None:
+        """Parse bodies that skeletons left out, one job per module, and merge them."""
+        assert self.project is not None
+        wanted: dict[str, list[str]] = {}
+        for module, qualname in fids:
+            wanted.setdefault(module, []).append(qualname)
+        jobs: list[tuple[str, list[str], _BodiesJob]] = []
+        for module, qualnames in sorted(wanted.items()):
+            facts = self.project.facts[module]
+            path = self.index.by_name.get(module)
+            source = self.sources.get(path) if path is not None else None
+            if source is None or source.data is None:
+                continue
+            keep = sorted({lines for name in qualnames for lines in facts.masked.get(name, ())})
+            jobs.append((module, qualnames, (str(path), facts.path, source.data, keep)))
+        jobs.sort(key=lambda job: -len(job[2][2]))
+        fragments = self._map(_extract_bodies_file, [job[2] for job in jobs], chunksize=1)
+        for (module, qualnames, _), fragment in zip(jobs, fragments, strict=True):
+            self.project.facts[module].merge_bodies(fragment, qualnames)
+            if module not in self._unsaved and self.cache is not None:
+                data = self.sources[self.index.by_name[module]].data
+                self._unsaved[module] = content_key(data) if data is not None else ""
+
+    def save(self) -> None:
+        """Cache every module parsed or grown by this run, once, with all its parsed bodies."""
+        if self.cache is None or self.project is None:
+            return
+        for module, key in sorted(self._unsaved.items()):
+            facts = self.project.facts.get(module)
+            if key and facts is not None:
                 self.cache.put(key, facts)
+        self._unsaved.clear()
 
 
 def _syntax_error(data: bytes) -> tuple[str, int, int] | None:
@@ -347,17 +418,24 @@ def _syntax_error(data: bytes) -> tuple[str, int, int] | None:
     return facts_module.extract(text, "<checked>").error
 
 
-def _extract_file(job: tuple[str, str, bytes | None]) -> facts_module.ModuleFacts:
-    path, shown, data = job
+def _extract_file(job: tuple[bytes | None, str, bool]) -> facts_module.ModuleFacts | None:
+    data, shown, if_loop_code = job
+    if data is None:
+        return facts_module.ModuleFacts(shown, error=("cannot read file", 1, 1))
     try:
-        if data is None:
-            data = Path(path).read_bytes()
         text = facts_module.decode_source(data)
-    except OSError as error:
-        return facts_module.ModuleFacts(shown, error=(f"cannot read file: {error.strerror}", 1, 1))
     except UnicodeDecodeError as error:
         return facts_module.ModuleFacts(shown, error=(f"cannot decode file: {error.reason}", 1, 1))
+    if if_loop_code:
+        return facts_module.extract_if_loop_code(text, shown)
     return facts_module.extract(text, shown)
+
+
+def _extract_bodies_file(
+    job: tuple[str, str, bytes, list[tuple[int, int]]],
+) -> facts_module.ModuleFacts:
+    _, shown, data, keep = job
+    return facts_module.extract_bodies(facts_module.decode_source(data), shown, keep)
 
 
 def _read(path: Path, settings: Settings) -> _SourceFile:

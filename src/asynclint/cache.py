@@ -16,7 +16,7 @@ from pathlib import Path
 from asynclint import __version__
 from asynclint.facts import ModuleFacts
 
-FACTS_SCHEMA = 7
+FACTS_SCHEMA = 8
 _GITIGNORE = "# Created by asynclint: this folder is a cache.\n*\n"
 
 

@@ -86,7 +86,10 @@ def _offer_make_sync(
     if not candidates:
         return
     for module, facts in list(project.facts.items()):
-        for function in facts.functions.values():
+        for function in list(facts.functions.values()):
+            if function.qualname in facts.masked:
+                project.function((module, function.qualname))  # its calls count: parse it
+                continue
             for call in function.calls:
                 value = project.evaluate(call.callee, module)
                 if value[0] == "func":

@@ -7,11 +7,13 @@ import dataclasses
 import inspect
 import re
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
 
+from asynclint import masking
 from asynclint.facts import (
     _LINE_SPLIT,
     _MAX_EXPR_DEPTH,
@@ -28,6 +30,7 @@ from asynclint.facts import (
     parse_suppressions,
     tail_name,
 )
+from asynclint.markers import LOOP_HOOKS
 
 # ---- scopes ------------------------------------------------------------------------------------
 
@@ -705,7 +708,29 @@ def _builtin_parse(source: str) -> tuple[ast.Module | None, SyntaxError | None]:
         return None, None
 
 
-def _ast_spans(tree: ast.Module, source: str) -> dict[str, list[Span]]:
+def _unmasked_nodes(tree: ast.Module, masked: frozenset[int]) -> Iterator[ast.AST]:
+    """Every node, except inside the bodies of blanked functions (their signatures count)."""
+    if not masked:
+        yield from ast.walk(tree)
+        return
+    todo: list[ast.AST] = [tree]
+    while todo:
+        node = todo.pop()
+        yield node
+        if id(node) in masked:
+            assert isinstance(node, ast.FunctionDef)
+            todo.extend(node.decorator_list)
+            todo.append(node.args)
+            if node.returns is not None:
+                todo.append(node.returns)
+            todo.extend(getattr(node, "type_params", ()))
+        else:
+            todo.extend(ast.iter_child_nodes(node))
+
+
+def _ast_spans(
+    tree: ast.Module, source: str, masked: frozenset[int] = frozenset()
+) -> dict[str, list[Span]]:
     """Positions of calls, defs, for/with statements and comprehension iterables.
 
     LibCST computes positions by generating the whole module again (about 3x the parse); the
@@ -720,7 +745,7 @@ def _ast_spans(tree: ast.Module, source: str) -> dict[str, list[Span]]:
         "comp": [],
         "attr": [],
     }
-    for node in ast.walk(tree):
+    for node in _unmasked_nodes(tree, masked):
         if isinstance(node, ast.Call):
             kind = "call"
             name = node.func.id if isinstance(node.func, ast.Name) else ""
@@ -774,12 +799,16 @@ def _libcst_spans(module: cst.Module, nodes: list[cst.CSTNode]) -> list[Span]:
 
 
 def _assign_positions(
-    module: cst.Module, source: str, ex: _Extractor, tree: ast.Module | None
+    module: cst.Module,
+    source: str,
+    ex: _Extractor,
+    tree: ast.Module | None,
+    masked: frozenset[int] = frozenset(),
 ) -> None:
     def_nodes = [node for node, _ in ex.def_nodes]
     site_nodes = [node for node, _ in ex.site_nodes]
     comp_iters = [node.iter for node, _ in ex.comp_nodes]
-    spans = _ast_spans(tree, source) if tree is not None else None
+    spans = _ast_spans(tree, source, masked) if tree is not None else None
     ok = (
         spans is not None
         and len(spans["attr"]) == len(ex.attribute_nodes)
@@ -853,17 +882,39 @@ def _decorator_lines(node: cst.FunctionDef) -> int:
 
 def extract(source: str, path: str) -> ModuleFacts:
     """Facts of one module. Never raises for bad input: ``facts.error`` says what went wrong."""
-    facts = ModuleFacts(path=path)
-    facts.suppressions = parse_suppressions(source)
+    facts = _with_deep_recursion(lambda: _extract(source, path, ModuleFacts(path=path)))
+    assert facts is not None
+    return facts
+
+
+def extract_if_loop_code(source: str, path: str) -> ModuleFacts | None:
+    """Like :func:`extract`, but ``None`` for a valid module without code that runs on the loop
+    (its text only seemed to have some: ``async def`` in a string or a comment)."""
+    return _with_deep_recursion(lambda: _extract(source, path, ModuleFacts(path=path), quiet=True))
+
+
+def extract_bodies(source: str, path: str, keep: list[tuple[int, int]]) -> ModuleFacts:
+    """Facts of the ``keep`` lines of ``source`` (bodies a skeleton left out), everything else
+    blanked: the functions found there are merged into the skeleton's facts."""
+    text = masking.bodies_source(source, keep)
+    facts = _with_deep_recursion(lambda: _extract(text, path, ModuleFacts(path=path), whole=True))
+    assert facts is not None
+    return facts
+
+
+def _with_deep_recursion(run: Callable[[], ModuleFacts | None]) -> ModuleFacts | None:
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 20_000))
     try:
-        return _extract(source, path, facts)
+        return run()
     finally:
         sys.setrecursionlimit(limit)
 
 
-def _extract(source: str, path: str, facts: ModuleFacts) -> ModuleFacts:
+def _extract(
+    source: str, path: str, facts: ModuleFacts, *, whole: bool = False, quiet: bool = False
+) -> ModuleFacts | None:
+    facts.suppressions = parse_suppressions(source)
     try:
         tree, builtin_error = _builtin_parse(source)
     except _TooDeep:
@@ -872,23 +923,39 @@ def _extract(source: str, path: str, facts: ModuleFacts) -> ModuleFacts:
     if builtin_error is not None and "too many nested" in str(builtin_error.msg):
         facts.error = (f"syntax error: {builtin_error.msg}", builtin_error.lineno or 1, 1)
         return facts
-    try:
-        module = cst.parse_module(source)
-    except cst.ParserSyntaxError as error:
-        if builtin_error is not None and builtin_error.lineno:
-            # CPython pinpoints the error; LibCST often reports the next token instead.
-            column = builtin_error.offset or 1
-            facts.error = (f"syntax error: {builtin_error.msg}", builtin_error.lineno, column)
-        else:
-            facts.error = (f"syntax error: {error.message}", error.raw_line, error.raw_column + 1)
-        return facts
-    except (RecursionError, MemoryError):
-        facts.error = ("file is too deeply nested to parse", 1, 1)
-        return facts
+    if quiet and tree is not None and not _holds_loop_code(tree, source):
+        return None
+    skeleton = masking.skeleton(source, tree) if tree is not None and not whole else None
+    module: cst.Module | None = None
+    if skeleton is not None and skeleton.masked:
+        try:
+            module = cst.parse_module(skeleton.text)
+        except (cst.ParserSyntaxError, RecursionError, MemoryError):
+            skeleton = None  # blanking must never cost a file its facts: parse all of it
+    if module is None:
+        skeleton = None
+        try:
+            module = cst.parse_module(source)
+        except cst.ParserSyntaxError as error:
+            if builtin_error is not None and builtin_error.lineno:
+                # CPython pinpoints the error; LibCST often reports the next token instead.
+                column = builtin_error.offset or 1
+                facts.error = (f"syntax error: {builtin_error.msg}", builtin_error.lineno, column)
+            else:
+                facts.error = (
+                    f"syntax error: {error.message}",
+                    error.raw_line,
+                    error.raw_column + 1,
+                )
+            return facts
+        except (RecursionError, MemoryError):
+            facts.error = ("file is too deeply nested to parse", 1, 1)
+            return facts
     extractor = _Extractor(facts)
+    masked_nodes = skeleton.masked_nodes if skeleton is not None else frozenset()
     try:
         extractor.walk(module)
-        _assign_positions(module, source, extractor, tree)
+        _assign_positions(module, source, extractor, tree, masked_nodes)
     except RecursionError:
         facts = ModuleFacts(path=path, suppressions=facts.suppressions)
         facts.error = ("file is too deeply nested to analyse", 1, 1)
@@ -897,7 +964,18 @@ def _extract(source: str, path: str, facts: ModuleFacts) -> ModuleFacts:
     facts.imported = tuple(sorted(extractor.imported))
     facts.star_imports = tuple(extractor.star_imports)
     facts.has_async = any(f.is_async for f in facts.functions.values())
+    if skeleton is not None:
+        facts.masked = dict(skeleton.masked)
     return facts
+
+
+_LOOP_NODES = (ast.AsyncFunctionDef, ast.AsyncFor, ast.AsyncWith, ast.Await)
+
+
+def _holds_loop_code(tree: ast.Module, source: str) -> bool:
+    if LOOP_HOOKS.search(source) is not None:
+        return True
+    return any(isinstance(node, _LOOP_NODES) for node in ast.walk(tree))
 
 
 def parent_map(root: cst.CSTNode) -> dict[cst.CSTNode, cst.CSTNode]:

@@ -12,6 +12,7 @@ Rules never walk the CST: everything they need is here.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,6 +83,18 @@ class FunctionFacts:
     parent: str | None = None  # enclosing function qualname
 
 
+# What a function's body (not its signature) tells.
+_BODY_FIELDS = (
+    "yielded",
+    "returned",
+    "calls",
+    "sites",
+    "awaits",
+    "is_generator",
+    "called_params",
+)
+
+
 @dataclass(slots=True)
 class ClassFacts:
     qualname: str
@@ -97,11 +110,37 @@ class ModuleFacts:
     bindings: dict[str, Expr] = field(default_factory=dict)  # final module-level bindings
     functions: dict[str, FunctionFacts] = field(default_factory=dict)
     classes: dict[str, ClassFacts] = field(default_factory=dict)
-    imported: tuple[str, ...] = ()  # every module named in an import (relative ones with dots)
+    # Every module named in an import (relative ones with dots), except in blanked bodies, which
+    # never name a web framework (see asynclint.markers.BODY_MARKERS).
+    imported: tuple[str, ...] = ()
     star_imports: tuple[str, ...] = ()  # modules of module-level ``from m import *``
     suppressions: dict[int, frozenset[str] | None] = field(default_factory=dict)  # None = all
     has_async: bool = False
     error: tuple[str, int, int] | None = None  # message, line, column when unusable
+    # Functions whose bodies are not parsed yet -> the lines a parse of the body keeps
+    # (see asynclint.masking). Their FunctionFacts hold the signature only.
+    masked: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
+
+    def merge_bodies(self, fragment: ModuleFacts, qualnames: Iterable[str]) -> None:
+        """Take the bodies of ``qualnames`` (and what is defined inside them) from ``fragment``.
+
+        Signature facts stay the same objects: resolution remembers values by their identity.
+        """
+        for qualname in qualnames:
+            if self.masked.pop(qualname, None) is None:
+                continue
+            target, source = self.functions.get(qualname), fragment.functions.get(qualname)
+            if target is None or source is None:
+                continue
+            for name in _BODY_FIELDS:
+                setattr(target, name, getattr(source, name))
+            inner = f"{qualname}."
+            for name, function in fragment.functions.items():
+                if name.startswith(inner):
+                    self.functions.setdefault(name, function)
+            for name, cls in fragment.classes.items():
+                if name.startswith(inner):
+                    self.classes.setdefault(name, cls)
 
 
 MODULE_SCOPE = "<module>"
@@ -169,3 +208,18 @@ def extract(source: str, path: str) -> ModuleFacts:
     from asynclint.extractor import extract as extract_with_libcst
 
     return extract_with_libcst(source, path)
+
+
+def extract_if_loop_code(source: str, path: str) -> ModuleFacts | None:
+    """Facts of a module that holds code running on the loop; ``None`` for a valid one that
+    does not (its text only mentioned ``async def``)."""
+    from asynclint.extractor import extract_if_loop_code as extract_with_libcst
+
+    return extract_with_libcst(source, path)
+
+
+def extract_bodies(source: str, path: str, keep: list[tuple[int, int]]) -> ModuleFacts:
+    """Facts of the ``keep`` lines of a module: bodies its skeleton left out (``masked``)."""
+    from asynclint.extractor import extract_bodies as extract_bodies_with_libcst
+
+    return extract_bodies_with_libcst(source, path, keep)

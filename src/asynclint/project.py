@@ -132,12 +132,15 @@ class Project:
         catalog: Catalog,
         load: Callable[[Iterable[str]], None],
         display_path: Callable[[Path], str],
+        load_bodies: Callable[[list[FunctionId]], None] | None = None,
     ) -> None:
         self.index = index
         self.catalog = catalog
         self.facts: dict[str, ModuleFacts] = {}
         self.pending: set[str] = set()
+        self.pending_bodies: set[FunctionId] = set()
         self._load = load
+        self._load_bodies = load_bodies
         self._display_path = display_path
         self._values: dict[tuple[str, int], Value] = {}
         self._in_progress: set[tuple[str, int]] = set()
@@ -164,21 +167,38 @@ class Project:
         """Run ``work`` until resolution needs no module that is not loaded yet."""
         while True:
             self.pending.clear()
+            self.pending_bodies.clear()
             work()
             wanted = {m for m in self.pending if m not in self.facts}
-            if not wanted:
+            bodies = sorted(
+                fid for fid in self.pending_bodies if fid[1] in self.facts[fid[0]].masked
+            )
+            if not wanted and not bodies:
                 return
-            self._load(sorted(wanted))
-            for module in wanted:  # unreadable modules must not be asked for again
-                self.facts.setdefault(module, ModuleFacts(path=str(self.index.by_name[module])))
+            if wanted:
+                self._load(sorted(wanted))
+                for module in wanted:  # unreadable modules must not be asked for again
+                    self.facts.setdefault(module, ModuleFacts(path=str(self.index.by_name[module])))
+            if bodies:
+                if self._load_bodies is not None:
+                    self._load_bodies(bodies)
+                for module, qualname in bodies:  # a body that failed to load stays empty
+                    self.facts[module].masked.pop(qualname, None)
             self._methods_by_name = None
 
     def path_of(self, module: str) -> str:
         return self._display_path(self.index.by_name.get(module, Path(module)))
 
     def function(self, fid: FunctionId) -> FunctionFacts | None:
+        """A function's facts; asking for one whose body is not parsed yet schedules the parse
+        (what was computed meanwhile is provisional, like for a module not loaded yet)."""
         facts = self.module_facts(fid[0])
-        return facts.functions.get(fid[1]) if facts else None
+        if facts is None:
+            return None
+        if fid[1] in facts.masked:
+            self.pending_bodies.add(fid)
+            self._misses += 1
+        return facts.functions.get(fid[1])
 
     # ---- evaluation ---------------------------------------------------------------------------
 
@@ -279,7 +299,7 @@ class Project:
             return UNK
         if qualname in facts.classes:
             return ("class", module, qualname)
-        function = facts.functions.get(qualname)
+        function = facts.functions.get(qualname)  # the signature is enough here
         if function is None:
             return UNK
         return self._decorated(("func", module, qualname), function, module)
@@ -386,7 +406,8 @@ class Project:
                 function = self.facts[cls_module].functions.get(method)
                 if function is not None:
                     if value[0] == "inst" and self._is_property(function, cls_module):
-                        return self._returns(function, cls_module)
+                        getter = self.function((cls_module, method))  # its return value
+                        return self._returns(getter or function, cls_module)
                     return self._decorated(("func", cls_module, method), function, cls_module)
             attribute = cls.attributes.get(name)
             if attribute is not None:
@@ -734,7 +755,8 @@ class Project:
             index: dict[str, list[FunctionId]] = {}
             for module, facts in self.facts.items():
                 for function in facts.functions.values():
-                    if function.class_name is not None:
+                    # Not methods of classes local to a body: which bodies are parsed varies.
+                    if function.class_name is not None and "<locals>" not in function.qualname:
                         index.setdefault(function.name, []).append((module, function.qualname))
             self._methods_by_name = index
         candidates = self._methods_by_name.get(name, [])

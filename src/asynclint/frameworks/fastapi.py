@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from asynclint.facts import Expr, FunctionFacts
+from asynclint.markers import REGISTRATION_METHODS, ROUTE_OBJECTS, WEB_PACKAGES
 from asynclint.project import FunctionId, Project, Value
 
 HTTP_METHODS = ("get", "post", "put", "delete", "patch", "options", "head", "trace")
@@ -19,23 +20,10 @@ _APP_TYPES = ("fastapi.FastAPI", "starlette.applications.Starlette")
 _ROUTER_TYPES = ("fastapi.APIRouter", "fastapi.routing.APIRouter", "starlette.routing.Router")
 _DEPENDS = ("Depends", "Security")
 _VALIDATORS = frozenset({"field_validator", "model_validator", "validator", "root_validator"})
-_REGISTRATION_METHODS = frozenset(
-    {
-        "include_router",
-        "add_api_route",
-        "add_route",
-        "add_api_websocket_route",
-        "add_websocket_route",
-        "add_event_handler",
-        "add_exception_handler",
-        "add_middleware",
-    }
-)
-_WEB_PACKAGES = ("fastapi", "starlette")
 
 
 def uses_web_framework(imported: Iterable[str]) -> bool:
-    return any(name.split(".", 1)[0] in _WEB_PACKAGES for name in imported)
+    return any(name.split(".", 1)[0] in WEB_PACKAGES for name in imported)
 
 
 @dataclass(slots=True)
@@ -160,7 +148,7 @@ class _Builder:
         self.prefixes[(module, name)] = prefix
 
     def _registration_call(self, callee: Expr, args: tuple, module: str) -> None:
-        if callee[0] != "attr" or callee[2] not in _REGISTRATION_METHODS:
+        if callee[0] != "attr" or callee[2] not in REGISTRATION_METHODS:
             return
         method = callee[2]
         receiver = self.project.evaluate(callee[1], module)
@@ -206,7 +194,7 @@ class _Builder:
     def _route_object(self, callee: Expr, args: tuple, module: str, prefix: str) -> None:
         """Starlette: `Route(path, endpoint)`, `WebSocketRoute`, `Mount(prefix, routes=...)`."""
         kind = _tail(self.project.evaluate(callee, module))
-        if kind not in ("Route", "WebSocketRoute", "Mount"):
+        if kind not in ROUTE_OBJECTS:
             return
         positional = [value for keyword, value in args if keyword is None]
         keywords = {keyword: value for keyword, value in args if keyword}

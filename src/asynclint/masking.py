@@ -1,0 +1,229 @@
+"""Skeletons: the text LibCST parses of a file before anything needs its function bodies.
+
+LibCST builds a node for every token, and most function bodies of a project are never reached from
+code that runs on the event loop. So a file is first parsed with the bodies of its plain ``def``
+functions blanked out, and a body is parsed when resolution reaches that function
+(``Project.function``). CPython's parse, made anyway for positions and exact syntax errors, says
+where the bodies are.
+
+Blanking keeps every line where it was: a blanked stretch becomes one string literal spanning the
+same lines, so line and column positions from either parse stay exact.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from asynclint.markers import BODY_MARKERS
+
+# Bodies shorter than this are parsed with the skeleton: a later round trip would cost more.
+MIN_MASKED_LINES = 4
+
+LineRange = tuple[int, int]  # 1-based, inclusive
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# Characters str.splitlines() breaks on but Python's tokenizer does not.
+_OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_BLOCKS: tuple[type, ...] = (ast.If, ast.Try, ast.With, ast.For, ast.While)
+if sys.version_info >= (3, 11):
+    _BLOCKS += (ast.TryStar,)
+# A body holding one of these is never blanked: it runs on the loop, or it writes names outside
+# its own scope (``global``), which the skeleton's module bindings must show.
+_KEEP_NODES = (
+    ast.AsyncFunctionDef,
+    ast.AsyncFor,
+    ast.AsyncWith,
+    ast.Await,
+    ast.Global,
+    ast.Nonlocal,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Skeleton:
+    text: str
+    # Blanked function -> the lines a later parse of its body keeps (enclosing class headers and
+    # every definition with that qualified name).
+    masked: dict[str, tuple[LineRange, ...]]
+    masked_nodes: frozenset[int]  # id() of the blanked ast.FunctionDef nodes
+
+
+@dataclass(frozen=True, slots=True)
+class _Definition:
+    qualname: str
+    node: ast.FunctionDef | ast.AsyncFunctionDef
+    classes: tuple[ast.ClassDef, ...]  # enclosing classes, outermost first
+    nested_in_block: bool  # inside an if/try/with/for/while
+
+
+def split_lines(source: str) -> list[str]:
+    """Lines as Python's tokenizer counts them, each with its line break."""
+    if _OTHER_BREAKS.search(source) is None:
+        return source.splitlines(keepends=True)
+    lines: list[str] = []
+    start = 0
+    for match in _LINE_BREAK.finditer(source):
+        lines.append(source[start : match.end()])
+        start = match.end()
+    if start < len(source):
+        lines.append(source[start:])
+    return lines
+
+
+def skeleton(source: str, tree: ast.Module) -> Skeleton:
+    """``source`` with the bodies of functions that nothing needs yet blanked out."""
+    lines = split_lines(source)
+    by_name: dict[str, list[_Definition]] = {}
+    for definition in _definitions(tree.body, "", (), nested_in_block=False):
+        by_name.setdefault(definition.qualname, []).append(definition)
+    gaps: list[tuple[int, int, str]] = []
+    masked: dict[str, tuple[LineRange, ...]] = {}
+    masked_nodes: set[int] = set()
+    for qualname, group in by_name.items():
+        bodies = [_blankable_body(definition, lines) for definition in group]
+        if any(body is None for body in bodies):
+            continue  # every definition under one name is parsed alike: the last one wins
+        for definition, body in zip(group, bodies, strict=True):
+            assert body is not None
+            gaps.append(body)
+            masked_nodes.add(id(definition.node))
+        masked[qualname] = _kept_for_body(group)
+    if not gaps:
+        return Skeleton(source, {}, frozenset())
+    gaps.sort()
+    return Skeleton(_render(lines, gaps), masked, frozenset(masked_nodes))
+
+
+def bodies_source(source: str, keep: list[LineRange]) -> str:
+    """``source`` with everything blanked but the ``keep`` lines (see :attr:`Skeleton.masked`)."""
+    lines = split_lines(source)
+    ranges = sorted(keep)
+    gaps: list[tuple[int, int, str]] = []
+    next_line = 1
+    for first, last in ranges:
+        if first > next_line:
+            gaps.append((next_line, first - 1, _indentation(lines[first - 1])))
+        next_line = max(next_line, last + 1)
+    if next_line <= len(lines):
+        gaps.append((next_line, len(lines), ""))
+    return _render(lines, gaps)
+
+
+# ---- which bodies ---------------------------------------------------------------------------
+
+
+def _definitions(
+    body: list[ast.stmt], prefix: str, classes: tuple[ast.ClassDef, ...], *, nested_in_block: bool
+) -> Iterator[_Definition]:
+    """Functions defined at module or class level (the ones a qualified name can reach)."""
+    for statement in body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield _Definition(prefix + statement.name, statement, classes, nested_in_block)
+        elif isinstance(statement, ast.ClassDef):
+            yield from _definitions(
+                statement.body,
+                f"{prefix}{statement.name}.",
+                (*classes, statement),
+                nested_in_block=nested_in_block,
+            )
+        elif isinstance(statement, _BLOCKS):
+            for block in _blocks_of(statement):
+                yield from _definitions(block, prefix, classes, nested_in_block=True)
+
+
+def _blocks_of(statement: ast.stmt) -> Iterator[list[ast.stmt]]:
+    for name in ("body", "orelse", "finalbody"):
+        block = getattr(statement, name, None)
+        if block:
+            yield block
+    for handler in getattr(statement, "handlers", ()):
+        yield handler.body
+
+
+def _blankable_body(definition: _Definition, lines: list[str]) -> tuple[int, int, str] | None:
+    """The body's lines and indentation, when it may be blanked out."""
+    node = definition.node
+    if isinstance(node, ast.AsyncFunctionDef) or definition.nested_in_block:
+        return None
+    first_statement = node.body[0]
+    decorators = getattr(first_statement, "decorator_list", None)
+    start = decorators[0].lineno if decorators else first_statement.lineno
+    end = node.end_lineno or node.lineno
+    if start <= node.lineno or end - start + 1 < MIN_MASKED_LINES:
+        return None
+    line = lines[start - 1] if start <= len(lines) else ""
+    indentation = _indentation(line)
+    rest = line[len(indentation) :]
+    starts_line = (
+        rest.startswith("@")
+        if decorators
+        else len(indentation.encode()) == first_statement.col_offset
+    )
+    if not starts_line or not indentation:
+        return None
+    if BODY_MARKERS.search("".join(lines[node.lineno - 1 : end])):
+        return None
+    receiver = _receiver(definition)
+    for child in ast.walk(node):
+        if isinstance(child, _KEEP_NODES):
+            return None
+        # `self.x = ...` fills the class's attributes, which the skeleton must have.
+        if (
+            receiver is not None
+            and isinstance(child, ast.Attribute)
+            and isinstance(child.ctx, ast.Store)
+            and isinstance(child.value, ast.Name)
+            and child.value.id == receiver
+        ):
+            return None
+    return (start, end, indentation)
+
+
+def _receiver(definition: _Definition) -> str | None:
+    if not definition.classes:
+        return None
+    arguments = definition.node.args
+    positional = [*arguments.posonlyargs, *arguments.args]
+    return positional[0].arg if positional else None
+
+
+def _kept_for_body(group: list[_Definition]) -> tuple[LineRange, ...]:
+    kept: set[LineRange] = set()
+    for definition in group:
+        for cls in definition.classes:
+            body_start = cls.body[0].lineno
+            body_decorators = getattr(cls.body[0], "decorator_list", None)
+            if body_decorators:
+                body_start = body_decorators[0].lineno
+            kept.add((cls.lineno, max(cls.lineno, body_start - 1)))
+        node = definition.node
+        first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+        kept.add((first, node.end_lineno or node.lineno))
+    return tuple(sorted(kept))
+
+
+# ---- rendering ------------------------------------------------------------------------------
+
+
+def _indentation(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t\x0c"))]
+
+
+def _render(lines: list[str], gaps: list[tuple[int, int, str]]) -> str:
+    """Replace each gap (first line, last line, indentation) by a string literal as tall."""
+    out: list[str] = []
+    done = 0
+    for first, last, indentation in gaps:
+        out.extend(lines[done : first - 1])
+        ending = lines[last - 1][len(lines[last - 1].rstrip("\r\n")) :]
+        if first == last:
+            out.append(f'{indentation}""""""{ending}')
+        else:
+            out.append(f'{indentation}"""' + "\n" * (last - first) + f'"""{ending}')
+        done = last
+    out.extend(lines[done:])
+    return "".join(out)

@@ -1,0 +1,289 @@
+"""Skeletons with blanked bodies, and bodies parsed on demand, must not change any finding."""
+
+from __future__ import annotations
+
+import ast
+import pickle
+import textwrap
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+
+from asynclint import masking
+from asynclint.api import check_paths, check_source
+from asynclint.config import Settings
+from asynclint.facts import extract, extract_bodies
+from asynclint.models import Finding
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ROOT = Path(__file__).parents[1]
+
+SOURCE = textwrap.dedent(
+    '''\
+    import requests
+
+
+    def fetch(url):
+        """Blocking helper."""
+        response = requests.get(url)
+        response.raise_for_status()
+        return response.json()
+
+
+    class Client:
+        def __init__(self, base):
+            self.base = base
+
+        @staticmethod
+        def build(url):
+            parts = url.split("/")
+            parts.append("x")
+            return "/".join(parts)
+
+        def get(self, path):
+            url = self.build(path)
+            data = fetch(url)
+            return data
+
+
+    async def route():
+        return fetch("http://example.com")
+
+
+    def short():
+        return 1
+
+
+    def registers(app):
+        app.include_router(object())
+        app.include_router(object())
+        return app
+
+
+    def counter():
+        global TOTAL
+        TOTAL = 1
+        return TOTAL
+
+
+    def one_line(): return requests.get("u")
+    '''
+)
+
+
+@pytest.fixture(autouse=True)
+def _blank_from_two_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unit tests use short bodies: blank any of two lines or more (one-liners stay)."""
+    monkeypatch.setattr(masking, "MIN_MASKED_LINES", 2)
+
+
+def _masked_names(source: str) -> set[str]:
+    return set(masking.skeleton(source, ast.parse(source)).masked)
+
+
+def test_skeleton_blanks_only_bodies_nothing_needs_yet() -> None:
+    assert _masked_names(SOURCE) == {"fetch", "Client.build", "Client.get"}
+
+
+def test_skeleton_keeps_every_line_in_place() -> None:
+    skeleton = masking.skeleton(SOURCE, ast.parse(SOURCE))
+    original, blanked = SOURCE.splitlines(), skeleton.text.splitlines()
+    assert len(blanked) == len(original)
+    tree = ast.parse(skeleton.text)
+    kept = {node.name: node.lineno for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+    assert kept["get"] == original.index("    def get(self, path):") + 1
+    assert "requests.get" not in skeleton.text.split("class Client")[0]
+    assert "data = fetch(url)" not in skeleton.text  # Client.get's body is blanked too
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        ("    async def inner():\n        pass\n    return inner\n    x = 1\n", "nested async"),
+        ("    x = 1\n    y = 2\n    z = 3\n    nonlocal_free = x\n    await_ = 1\n", ""),
+    ],
+)
+def test_nested_loop_code_keeps_the_body(body: str, why: str) -> None:
+    source = f"def outer():\n{body}"
+    assert _masked_names(source) == (set() if why else {"outer"})
+
+
+def test_body_that_sets_attributes_of_self_is_kept() -> None:
+    source = (
+        "class A:\n    def setup(self):\n        a = 1\n        b = 2\n        self.c = a + b\n"
+    )
+    assert _masked_names(source) == set()
+
+
+def test_definitions_in_blocks_and_redefinitions() -> None:
+    source = textwrap.dedent(
+        """\
+        import sys
+        if sys.platform == "win32":
+            def f():
+                a = 1
+                b = 2
+                return a + b
+        def g():
+            a = 1
+            b = 2
+            return a + b
+        async def g():
+            return 1
+        """
+    )
+    # f sits in a block, g is also an async def: both stay whole.
+    assert _masked_names(source) == set()
+
+
+def test_non_ascii_and_crlf_lines_stay_in_place() -> None:
+    source = "def f():\r\n    s = 'é'\r\n    t = 'ü'\r\n    return s + t\r\n\r\nx = f()  # é\r\n"
+    skeleton = masking.skeleton(source, ast.parse(source))
+    assert set(skeleton.masked) == {"f"}
+    assert skeleton.text.endswith("x = f()  # é\r\n")
+    assert len(masking.split_lines(skeleton.text)) == len(masking.split_lines(source))
+
+
+def test_bodies_source_keeps_the_requested_lines_and_class_headers() -> None:
+    facts = extract(SOURCE, "m.py")
+    keep = sorted(facts.masked["Client.get"])
+    text = masking.bodies_source(SOURCE, keep)
+    assert len(text.splitlines()) == len(SOURCE.splitlines())
+    assert "class Client:" in text and "def get(self, path):" in text
+    assert "requests.get" not in text and "def build" not in text
+    fragment = extract_bodies(SOURCE, "m.py", keep)
+    assert fragment.error is None
+    get = fragment.functions["Client.get"]
+    assert [call.text for call in get.calls] == ["self.build", "fetch"]
+    assert get.calls[1].span[0] == SOURCE.splitlines().index("        data = fetch(url)") + 1
+
+
+def test_merged_bodies_equal_whole_file_facts(monkeypatch: pytest.MonkeyPatch) -> None:
+    skeleton = extract(SOURCE, "m.py")
+    monkeypatch.setattr(masking, "MIN_MASKED_LINES", 10**9)
+    whole = extract(SOURCE, "m.py")
+    assert whole.masked == {} and skeleton.masked
+    names = list(skeleton.masked)
+    keep = sorted({lines for name in names for lines in skeleton.masked[name]})
+    skeleton.merge_bodies(extract_bodies(SOURCE, "m.py", keep), names)
+    assert skeleton.masked == {}
+    for name, function in whole.functions.items():
+        assert asdict(skeleton.functions[name]) == asdict(function), name
+
+
+# ---- equivalence on every fixture: blank every body that may be blanked, or none ----------
+
+
+def _findings(
+    run: Callable[[], list[Finding]], monkeypatch: pytest.MonkeyPatch, min_lines: int
+) -> list[Finding]:
+    monkeypatch.setattr(masking, "MIN_MASKED_LINES", min_lines)
+    return run()
+
+
+FIXTURE_FILES = sorted(FIXTURES.glob("*.py"))
+PROJECT_DIRS = sorted(p for p in (FIXTURES / "projects").iterdir() if p.is_dir())
+PROJECTS = [*PROJECT_DIRS, ROOT / "demo_app"]
+
+
+@pytest.mark.parametrize("path", FIXTURE_FILES, ids=[p.name for p in FIXTURE_FILES])
+def test_fixture_findings_do_not_depend_on_blanking(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = path.read_text(encoding="utf-8")
+
+    def run() -> list[Finding]:
+        return check_source(source, path.name)
+
+    assert _findings(run, monkeypatch, 1) == _findings(run, monkeypatch, 10**9)
+
+
+@pytest.mark.parametrize("project", PROJECTS, ids=[p.name for p in PROJECTS])
+def test_project_findings_do_not_depend_on_blanking(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def run() -> list[Finding]:
+        return check_paths([project], Settings(cache=False)).findings
+
+    blanked = _findings(run, monkeypatch, 1)
+    assert blanked, "every fixture project has findings"
+    assert blanked == _findings(run, monkeypatch, 10**9)
+
+
+def test_fixtures_really_get_blanked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The equivalence tests above are only worth something if bodies do get blanked."""
+    monkeypatch.setattr(masking, "MIN_MASKED_LINES", 1)
+    sources = [p.read_text(encoding="utf-8") for p in FIXTURE_FILES]
+    sources += [p.read_text(encoding="utf-8") for d in PROJECTS for p in d.rglob("*.py")]
+    blanked = sum(len(extract(source, "f.py").masked) for source in sources)
+    assert blanked >= 100
+
+
+# ---- loading: caches keep parsed bodies; text that only mentions async is not parsed -------
+
+
+def _write(folder: Path, files: dict[str, str]) -> None:
+    (folder / "pyproject.toml").write_text("[project]\nname = 'p'\n", encoding="utf-8")
+    for name, text in files.items():
+        (folder / name).write_text(textwrap.dedent(text), encoding="utf-8")
+
+
+HELPERS = """\
+    import time
+
+
+    def pause():
+        seconds = 1
+        seconds += 1
+        time.sleep(seconds)
+
+
+    def unused():
+        first = 1
+        second = 2
+        return first + second
+    """
+ROUTES = """\
+    from helpers import pause
+
+
+    async def handler():
+        pause()
+    """
+
+
+def test_cached_facts_keep_the_bodies_a_run_parsed(tmp_path: Path) -> None:
+    _write(tmp_path, {"helpers.py": HELPERS, "routes.py": ROUTES})
+    settings = Settings(cache_dir=str(tmp_path / "cache"))
+    first = check_paths([tmp_path], settings).findings
+    assert [(f.code, f.line) for f in first] == [("AL251", 5)]
+    entries = (tmp_path / "cache" / "facts").rglob("*.pickle")
+    cached = [
+        facts
+        for _, facts in (pickle.loads(entry.read_bytes()) for entry in entries)
+        if facts.path.endswith("helpers.py")
+    ]
+    assert len(cached) == 1
+    assert "pause" not in cached[0].masked and "unused" in cached[0].masked
+    (tmp_path / "routes.py").write_text(textwrap.dedent(ROUTES) + "\n# edited\n")
+    assert check_paths([tmp_path], settings).findings == first
+
+
+def test_async_text_in_strings_is_not_parsed_but_still_syntax_checked(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "docs.py": 'TEXT = """use async def for routes"""\n',
+            "broken.py": 'TEXT = "async def"\ndef f(:\n',
+        },
+    )
+    settings = Settings(cache_dir=str(tmp_path / "cache"))
+    for _ in range(2):  # cold, then from the cache
+        result = check_paths([tmp_path], settings)
+        assert [(f.code, Path(f.path).name, f.line) for f in result.findings] == [
+            ("AL001", "broken.py", 2)
+        ]
+    parsed = list((tmp_path / "cache" / "facts").rglob("*.pickle"))
+    assert len(parsed) == 1  # broken.py's syntax error; docs.py never reached LibCST
