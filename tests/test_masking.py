@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from asynclint import fixes as fixes_module
 from asynclint import masking
 from asynclint.api import check_paths, check_source
 from asynclint.config import Settings
 from asynclint.facts import extract, extract_bodies
+from asynclint.fixes import describe_fixes
 from asynclint.models import Finding
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -287,3 +289,35 @@ def test_async_text_in_strings_is_not_parsed_but_still_syntax_checked(tmp_path: 
         ]
     parsed = list((tmp_path / "cache" / "facts").rglob("*.pickle"))
     assert len(parsed) == 1  # broken.py's syntax error; docs.py never reached LibCST
+
+
+# ---- fixes parse the file with bodies far from their findings blanked ----------------------
+
+
+@pytest.mark.parametrize("path", FIXTURE_FILES, ids=[p.name for p in FIXTURE_FILES])
+def test_fix_descriptions_do_not_depend_on_blanking(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = path.read_text(encoding="utf-8")
+    findings = [finding for finding in check_source(source, path.name) if finding.fix]
+    focused = describe_fixes(source, findings)
+    fixes_module._context_for.cache_clear()
+    monkeypatch.setattr(masking, "focused", lambda source, tree, lines: source)
+    assert describe_fixes(source, findings) == focused
+
+
+def test_fix_descriptions_are_described_with_edits() -> None:
+    """The comparison above is only worth something if fixes come with edits."""
+    edits = 0
+    for path in FIXTURE_FILES:
+        source = path.read_text(encoding="utf-8")
+        findings = [finding for finding in check_source(source, path.name) if finding.fix]
+        edits += sum(bool(fix and fix.edits) for fix in describe_fixes(source, findings))
+    assert edits >= 20
+
+
+def test_focused_text_blanks_bodies_without_focus_lines() -> None:
+    text = masking.focused(SOURCE, ast.parse(SOURCE), frozenset({24}))  # in Client.get
+    assert "data = fetch(url)" in text
+    assert "requests.get(url)" not in text and "parts.append" not in text
+    assert len(text.splitlines()) == len(SOURCE.splitlines())

@@ -8,6 +8,8 @@ from __future__ import annotations
 import ast
 import fnmatch
 import os
+import symtable
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -21,7 +23,7 @@ from asynclint.config import Settings, load_settings
 from asynclint.discovery import FileSet, discover
 from asynclint.engine import Analysis, analyse, loop_functions
 from asynclint.frameworks.fastapi import FastAPIModel, build_model
-from asynclint.markers import LOOP_MARKERS, ROUTING_MARKERS
+from asynclint.markers import has_loop_marker, has_routing_marker
 from asynclint.models import Finding, RunResult, Span
 from asynclint.modules import ModuleIndex
 from asynclint.project import FunctionId, Project
@@ -140,12 +142,12 @@ def open_session(
         source = sources[path]
         if source.error is not None:
             session.errors.append(_error_finding(display_path(path, cwd), source.error, 1, 1))
-        elif source.data is not None and LOOP_MARKERS.search(source.data):
+        elif source.data is not None and has_loop_marker(source.data):
             with_loop_markers.append(index.module_for(path))
     routing = [
         index.module_for(path)
         for path, source in sources.items()
-        if source.data is not None and ROUTING_MARKERS.search(source.data)
+        if source.data is not None and has_routing_marker(source.data)
     ]
     loader.sources = sources
     loader.load(routing, if_loop_code=set(with_loop_markers) - set(routing))
@@ -407,14 +409,24 @@ class _Loader:
 def _syntax_error(data: bytes) -> tuple[str, int, int] | None:
     """CPython's verdict on a file; LibCST gets the last word (it parses newer syntax)."""
     try:
-        compile(data, "<checked>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-        return None
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        pass
-    try:
         text = facts_module.decode_source(data)
     except UnicodeDecodeError as error:
         return (f"cannot decode file: {error.reason}", 1, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            # Fast path: CPython parses without building Python objects for the tree.
+            symtable.symtable(text, "<checked>", "exec")
+            return None
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass
+        try:
+            # Scope errors (a misplaced `from __future__`) are not parse errors: files that
+            # LibCST parses are not checked for them either.
+            compile(text, "<checked>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+            return None
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass
     return facts_module.extract(text, "<checked>").error
 
 

@@ -85,13 +85,13 @@ def _identity(finding: Finding) -> tuple:
 
 
 def _describe_file(job: tuple[str, list[Finding]]) -> list[tuple[Finding, Fix | None]]:
-    from asynclint.fixes import describe_fix
+    from asynclint.fixes import describe_fixes
 
     path, findings = job
     source = _read_text(Path(path))
+    fixes = describe_fixes(source, findings) if source is not None else [None] * len(findings)
     described = []
-    for finding in findings:
-        fix = describe_fix(source, finding) if source is not None else None
+    for finding, fix in zip(findings, fixes, strict=True):
         if fix is None and finding.suggestion:
             fix = Fix(Applicability.DISPLAY, finding.suggestion, (), "")
         described.append((finding, fix))

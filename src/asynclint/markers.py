@@ -33,15 +33,25 @@ def _words(names: frozenset[str] | tuple[str, ...]) -> str:
     return "|".join(sorted(names))
 
 
-# A file that mentions none of these holds no code that runs on the loop.
-LOOP_MARKERS = re.compile((_LOOP + r"|\badd_event_handler\b").encode())
+_LOOP_MARKERS = re.compile((_LOOP + r"|\badd_event_handler\b").encode())
+_LOOP_WORDS = (b"async", b"on_event", b"on_startup", b"on_shutdown", b"add_event_handler")
+_ROUTING_WORDS = (b"include_router", b"add_api_route", b"APIRouter", b"FastAPI(")
 # Sync code that runs on the loop all the same (the rest of it is async syntax).
 LOOP_HOOKS = re.compile(_LOOP_HOOKS + r"|\badd_event_handler\b")
-# A file that may create apps or routers, or register routes.
-ROUTING_MARKERS = re.compile(rb"include_router|add_api_route|APIRouter|FastAPI\(")
 # A function body that mentions one of these is parsed with its file, never later: the FastAPI
 # model reads registrations from every function, and only a web-framework import makes a module
 # a candidate for them.
 BODY_MARKERS = re.compile(
     rf"{_LOOP}|\b(?:{_words(REGISTRATION_METHODS)}|{_words(ROUTE_OBJECTS)}|{_words(WEB_PACKAGES)})\b"
 )
+
+
+def has_loop_marker(data: bytes) -> bool:
+    """Whether a file may hold code that runs on the loop (substring tests first: a regex with
+    alternatives is slow over the bytes of a whole project)."""
+    return any(word in data for word in _LOOP_WORDS) and _LOOP_MARKERS.search(data) is not None
+
+
+def has_routing_marker(data: bytes) -> bool:
+    """Whether a file may create apps or routers, or register routes."""
+    return any(word in data for word in _ROUTING_WORDS)

@@ -144,28 +144,63 @@ def _blocks_of(statement: ast.stmt) -> Iterator[list[ast.stmt]]:
         yield handler.body
 
 
+def focused(source: str, tree: ast.Module, lines: frozenset[int]) -> str:
+    """``source`` with every function body blanked that holds none of ``lines``.
+
+    What fixes read: the code around their findings, its enclosing definitions, and module-level
+    statements (imports).
+    """
+    all_lines = split_lines(source)
+    gaps: list[tuple[int, int, str]] = []
+    todo: list[list[ast.stmt]] = [tree.body]
+    while todo:
+        for statement in todo.pop():
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                body = _body_lines(statement, all_lines)
+                if body is not None and not any(body[0] <= line <= body[1] for line in lines):
+                    if body[1] > body[0]:
+                        gaps.append(body)
+                    continue
+                todo.append(statement.body)
+            elif isinstance(statement, ast.ClassDef):
+                todo.append(statement.body)
+            elif isinstance(statement, _BLOCKS):
+                todo.extend(_blocks_of(statement))
+    gaps.sort()
+    return _render(all_lines, gaps) if gaps else source
+
+
+def _body_lines(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str]
+) -> tuple[int, int, str] | None:
+    """First and last line of a function's body and its indentation, when the body starts a
+    line of its own (``def f(): return 1`` cannot be blanked)."""
+    first_statement = node.body[0]
+    decorators = getattr(first_statement, "decorator_list", None)
+    start = decorators[0].lineno if decorators else first_statement.lineno
+    end = node.end_lineno or node.lineno
+    if start <= node.lineno:
+        return None
+    line = lines[start - 1] if start <= len(lines) else ""
+    indentation = _indentation(line)
+    if decorators:
+        starts_line = line[len(indentation) :].startswith("@")
+    else:
+        starts_line = len(indentation.encode()) == first_statement.col_offset
+    if not starts_line or not indentation:
+        return None
+    return (start, end, indentation)
+
+
 def _blankable_body(definition: _Definition, lines: list[str]) -> tuple[int, int, str] | None:
     """The body's lines and indentation, when it may be blanked out."""
     node = definition.node
     if isinstance(node, ast.AsyncFunctionDef) or definition.nested_in_block:
         return None
-    first_statement = node.body[0]
-    decorators = getattr(first_statement, "decorator_list", None)
-    start = decorators[0].lineno if decorators else first_statement.lineno
-    end = node.end_lineno or node.lineno
-    if start <= node.lineno or end - start + 1 < MIN_MASKED_LINES:
+    body = _body_lines(node, lines)
+    if body is None or body[1] - body[0] + 1 < MIN_MASKED_LINES:
         return None
-    line = lines[start - 1] if start <= len(lines) else ""
-    indentation = _indentation(line)
-    rest = line[len(indentation) :]
-    starts_line = (
-        rest.startswith("@")
-        if decorators
-        else len(indentation.encode()) == first_statement.col_offset
-    )
-    if not starts_line or not indentation:
-        return None
-    if BODY_MARKERS.search("".join(lines[node.lineno - 1 : end])):
+    if BODY_MARKERS.search("".join(lines[node.lineno - 1 : body[1]])):
         return None
     receiver = _receiver(definition)
     for child in ast.walk(node):
@@ -180,7 +215,7 @@ def _blankable_body(definition: _Definition, lines: list[str]) -> tuple[int, int
             and child.value.id == receiver
         ):
             return None
-    return (start, end, indentation)
+    return body
 
 
 def _receiver(definition: _Definition) -> str | None:

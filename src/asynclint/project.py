@@ -145,7 +145,10 @@ class Project:
         self._values: dict[tuple[str, int], Value] = {}
         self._in_progress: set[tuple[str, int]] = set()
         self._edges: dict[FunctionId, list[Edge]] = {}
-        self._methods_by_name: dict[str, list[FunctionId]] | None = None
+        # Method name -> the methods of that name in loaded modules (for guessed receivers).
+        # Not methods of classes local to a body: which bodies are parsed varies.
+        self._methods_by_name: dict[str, list[FunctionId]] = {}
+        self._paths: dict[str, str] = {}
         # Bumped whenever resolution needed a module that is not loaded yet: results computed
         # meanwhile are provisional and not memoised, so the next wave recomputes only them.
         self._misses = 0
@@ -155,6 +158,11 @@ class Project:
 
     def add(self, module: str, facts: ModuleFacts) -> None:
         self.facts[module] = facts
+        for function in facts.functions.values():
+            if function.class_name is not None and "<locals>" not in function.qualname:
+                self._methods_by_name.setdefault(function.name, []).append(
+                    (module, function.qualname)
+                )
 
     def module_facts(self, module: str) -> ModuleFacts | None:
         facts = self.facts.get(module)
@@ -184,10 +192,14 @@ class Project:
                     self._load_bodies(bodies)
                 for module, qualname in bodies:  # a body that failed to load stays empty
                     self.facts[module].masked.pop(qualname, None)
-            self._methods_by_name = None
 
     def path_of(self, module: str) -> str:
-        return self._display_path(self.index.by_name.get(module, Path(module)))
+        shown = self._paths.get(module)
+        if shown is None:
+            shown = self._paths[module] = self._display_path(
+                self.index.by_name.get(module, Path(module))
+            )
+        return shown
 
     def function(self, fid: FunctionId) -> FunctionFacts | None:
         """A function's facts; asking for one whose body is not parsed yet schedules the parse
@@ -751,15 +763,7 @@ class Project:
     def _unique_method(self, name: str) -> FunctionId | None:
         if name.startswith("__") or len(name) < 4:
             return None
-        if self._methods_by_name is None:
-            index: dict[str, list[FunctionId]] = {}
-            for module, facts in self.facts.items():
-                for function in facts.functions.values():
-                    # Not methods of classes local to a body: which bodies are parsed varies.
-                    if function.class_name is not None and "<locals>" not in function.qualname:
-                        index.setdefault(function.name, []).append((module, function.qualname))
-            self._methods_by_name = index
-        candidates = self._methods_by_name.get(name, [])
+        candidates = self._methods_by_name.get(name, ())
         return candidates[0] if len(candidates) == 1 else None
 
     def _internal_error(self, fid: FunctionId, span: tuple, error: Exception) -> None:

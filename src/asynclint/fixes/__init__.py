@@ -26,7 +26,7 @@ from asynclint.fixes.text import Replacement, apply_replacements
 from asynclint.fixes.transforms import ASYNCIO_SLEEP, MAKE_SYNC, TO_THREAD, Plan, plan_fix
 from asynclint.models import Applicability, Edit, Finding, Fix
 
-__all__ = ["FIX_KINDS", "FixOutcome", "apply_fixes", "describe_fix"]
+__all__ = ["FIX_KINDS", "FixOutcome", "apply_fixes", "describe_fix", "describe_fixes"]
 
 FIX_KINDS = (ASYNCIO_SLEEP, TO_THREAD, MAKE_SYNC)
 
@@ -43,12 +43,21 @@ def describe_fix(source: str, finding: Finding) -> Fix | None:
 
     Display-only fixes come back unchanged, without edits.
     """
+    return describe_fixes(source, [finding])[0]
+
+
+def describe_fixes(source: str, findings: Sequence[Finding]) -> list[Fix | None]:
+    """:func:`describe_fix` for findings of one file, from one parse focused on their lines."""
+    context = _context_for(source, _focus(findings))
+    return [_describe(context, finding) for finding in findings]
+
+
+def _describe(context: FixContext | None, finding: Finding) -> Fix | None:
     fix = finding.fix
     if fix is None:
         return None
     if fix.applicability is Applicability.DISPLAY:
         return fix
-    context = _context_for(source)
     if context is None:
         return None
     plan = plan_fix(context, finding)
@@ -57,11 +66,19 @@ def describe_fix(source: str, finding: Finding) -> Fix | None:
     replacements = [plan.replacement]
     if plan.import_lines:
         replacements.append(_import_replacement(context, plan.import_lines))
+    # Lines and columns of the parsed text are the file's.
     edits = tuple(
         Edit(context.text.span(r.start, r.end), r.content)
         for r in sorted(replacements, key=lambda r: (r.start, r.end))
     )
     return replace(fix, description=plan.description, edits=edits)
+
+
+def _focus(findings: Sequence[Finding]) -> frozenset[int]:
+    lines: set[int] = set()
+    for finding in findings:
+        lines.update(range(finding.span.line, max(finding.span.line, finding.span.end_line) + 1))
+    return frozenset(lines)
 
 
 def apply_fixes(source: str, findings: Sequence[Finding], *, unsafe: bool) -> FixOutcome:
@@ -82,7 +99,7 @@ def apply_fixes(source: str, findings: Sequence[Finding], *, unsafe: bool) -> Fi
             candidates.append(finding)
     if not candidates:
         return FixOutcome(source, (), tuple(skipped))
-    context = _context_for(source)
+    context = _context_for(source, _focus(candidates))
     if context is None:
         skipped.extend((finding, "the file does not parse") for finding in candidates)
         return FixOutcome(source, (), tuple(skipped))
@@ -107,7 +124,7 @@ def apply_fixes(source: str, findings: Sequence[Finding], *, unsafe: bool) -> Fi
     import_lines = list(dict.fromkeys(line for plan in plans for line in plan.import_lines))
     if import_lines:
         replacements.append(_import_replacement(context, tuple(import_lines)))
-    fixed = apply_replacements(source, replacements)
+    fixed = apply_replacements(source, [context.to_source(r) for r in replacements])
     if not _still_valid(source, fixed):
         skipped.extend((finding, "the fixed code would not parse") for finding in applied)
         return FixOutcome(source, (), tuple(skipped))
@@ -115,10 +132,9 @@ def apply_fixes(source: str, findings: Sequence[Finding], *, unsafe: bool) -> Fi
 
 
 @lru_cache(maxsize=4)
-def _context_for(source: str) -> FixContext | None:
-    """The engine describes each finding of a file in turn: parse the file once for all of them."""
+def _context_for(source: str, focus: frozenset[int]) -> FixContext | None:
     try:
-        return FixContext(source)
+        return FixContext(source, focus)
     except cst.ParserSyntaxError:
         return None
 

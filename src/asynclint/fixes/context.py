@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 from functools import cache
 from typing import cast
@@ -9,9 +10,10 @@ from typing import cast
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from asynclint import masking
 from asynclint.catalog import builtin_catalog
 from asynclint.extractor import parent_map
-from asynclint.fixes.imports import ModuleImports
+from asynclint.fixes.imports import ModuleImports, imported_packages
 from asynclint.fixes.text import Replacement, SourceText
 from asynclint.models import Span
 
@@ -27,19 +29,43 @@ def offload_callable_arg() -> dict[str, int]:
     return found
 
 
+def _builtin_tree(source: str) -> ast.Module | None:
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
 
 class FixContext:
-    """A parsed module; raises ``libcst.ParserSyntaxError`` when the source does not parse."""
+    """A parsed module; raises ``libcst.ParserSyntaxError`` when the source does not parse.
 
-    def __init__(self, source: str) -> None:
-        self.text = SourceText(source)
-        wrapper = MetadataWrapper(cst.parse_module(source), unsafe_skip_copy=True)
+    With ``focus`` lines, function bodies that hold none of them are blanked before LibCST
+    parses the file (see :func:`asynclint.masking.focused`): lines and columns stay the same,
+    so positions are the file's; offsets into :attr:`text` go back with :meth:`to_source`.
+    """
+
+    def __init__(self, source: str, focus: frozenset[int] | None = None) -> None:
+        self.source = SourceText(source)
+        parsed, packages = source, None
+        if focus is not None:
+            tree = _builtin_tree(source)
+            if tree is not None:
+                parsed, packages = masking.focused(source, tree, focus), imported_packages(tree)
+        try:
+            module = cst.parse_module(parsed)
+        except cst.ParserSyntaxError:
+            if parsed is source:
+                raise
+            parsed, packages, module = source, None, cst.parse_module(source)
+        self.text = self.source if parsed is source else SourceText(parsed)
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         self.module = wrapper.module
         self._positions = wrapper.resolve(PositionProvider)
         self._parents = parent_map(self.module)
-        self.imports = ModuleImports.of(self.module)
+        self.imports = ModuleImports.of(self.module, packages)
         self._offsets_cache: dict[cst.CSTNode, int] | None = None
         self._calls_by_start: dict[tuple[int, int], list[tuple[cst.Call, CodeRange]]] = {}
         for node, code_range in self._positions.items():
@@ -48,6 +74,14 @@ class FixContext:
                 self._calls_by_start.setdefault(key, []).append((node, code_range))
 
     # -- positions -------------------------------------------------------------------------
+
+    def to_source(self, replacement: Replacement) -> Replacement:
+        """A replacement in :attr:`text` as one in the file (fixes never touch blanked lines)."""
+        if self.text is self.source:
+            return replacement
+        start = self.source.offset(*self.text.position(replacement.start))
+        end = self.source.offset(*self.text.position(replacement.end))
+        return Replacement(start, end, replacement.content)
 
     def range_of(self, node: cst.CSTNode) -> CodeRange:
         return self._positions[node]

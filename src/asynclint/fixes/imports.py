@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -20,13 +21,17 @@ class ModuleImports:
     packages: set[str] = field(default_factory=set)
 
     @classmethod
-    def of(cls, module: cst.Module) -> ModuleImports:
+    def of(cls, module: cst.Module, packages: set[str] | None = None) -> ModuleImports:
+        """``packages``: when known already (from CPython's tree of the whole file)."""
         imports = cls()
         for statement in module.body:
             if isinstance(statement, cst.SimpleStatementLine):
                 for small in statement.body:
                     imports._record_top_level(small)
-        module.visit(_PackageCollector(imports.packages))
+        if packages is None:
+            module.visit(_PackageCollector(imports.packages))
+        else:
+            imports.packages = set(packages)
         return imports
 
     def _record_top_level(self, statement: cst.BaseSmallStatement) -> None:
@@ -68,6 +73,17 @@ class _PackageCollector(cst.CSTVisitor):
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if node.module is not None and not node.relative:
             self.packages.add(_dotted(node.module).split(".")[0])
+
+
+def imported_packages(tree: ast.Module) -> set[str]:
+    """Top-level packages imported anywhere in a module (what ``_PackageCollector`` finds)."""
+    packages: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            packages.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            packages.add(node.module.split(".")[0])
+    return packages
 
 
 def _dotted(node: cst.BaseExpression) -> str:
