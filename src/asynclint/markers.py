@@ -40,9 +40,10 @@ _ROUTING_WORDS = (b"include_router", b"add_api_route", b"APIRouter", b"FastAPI("
 LOOP_HOOKS = re.compile(_LOOP_HOOKS + r"|\badd_event_handler\b")
 # A function body that mentions one of these is parsed with its file, never later: the FastAPI
 # model reads registrations from every function, and only a web-framework import makes a module
-# a candidate for them.
+# a candidate for them. (Async syntax is found in CPython's tree, not in text: `async def` inside
+# a string of a test must not keep its body.)
 BODY_MARKERS = re.compile(
-    rf"{_LOOP}|\b(?:{_words(REGISTRATION_METHODS)}|{_words(ROUTE_OBJECTS)}|{_words(WEB_PACKAGES)})\b"
+    rf"{_LOOP_HOOKS}|\b(?:{_words(REGISTRATION_METHODS)}|{_words(ROUTE_OBJECTS)}|{_words(WEB_PACKAGES)})\b"
 )
 
 
