@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
+import libcst
 import pytest
 
 from asynclint import fixes as fixes_module
@@ -321,3 +322,43 @@ def test_focused_text_blanks_bodies_without_focus_lines() -> None:
     assert "data = fetch(url)" in text
     assert "requests.get(url)" not in text and "parts.append" not in text
     assert len(text.splitlines()) == len(SOURCE.splitlines())
+
+
+TRICKY_LAYOUTS = {
+    "tabs": "class A:\n\tdef f(self):\n\t\tx = 1\n\t\ty = 2\n\t\treturn x + y\n",
+    "comment before body": "def f():\n    # why\n    x = 1\n    return x\n",
+    "decorated inner def": (
+        "def outer(fn):\n    @wrap(fn)\n    def inner():\n        return fn()\n    return inner\n"
+    ),
+    "multi-line signature": "def f(\n    a,\n    b,\n):\n    c = a\n    return c + b\n",
+    "backslash in header": "def f(a, \\\n      b):\n    c = a\n    return c + b\n",
+    "string spanning lines": 'def f():\n    s = """\nnot code\n"""\n    return s\n',
+    "form feed between": "def f():\n    x = 1\n    return x\n\x0c\ndef g():\n    return 2\n",
+    "no final newline": "def f():\n    x = 1\n    return x",
+    "crlf": "def f():\r\n    x = 1\r\n    return x\r\n",
+    "lone cr": "def f():\r    x = 1\r    return x\r",
+}
+
+
+@pytest.mark.parametrize("source", TRICKY_LAYOUTS.values(), ids=TRICKY_LAYOUTS.keys())
+def test_blanked_text_keeps_lines_and_parses(source: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    tree = ast.parse(source)
+    skeleton = masking.skeleton(source, tree)
+    focused = masking.focused(source, tree, frozenset())
+    for text in (skeleton.text, focused):
+        assert len(masking.split_lines(text)) == len(masking.split_lines(source))
+        ast.parse(text)
+        libcst.parse_module(text)
+    for keep in skeleton.masked.values():
+        ast.parse(masking.bodies_source(source, list(keep)))
+    # Facts from the skeleton plus the bodies equal the facts of the whole text.
+    facts = extract(source, "t.py")
+    names = list(facts.masked)
+    ranges = sorted({lines for name in names for lines in facts.masked[name]})
+    if names:
+        facts.merge_bodies(extract_bodies(source, "t.py", ranges), names)
+    monkeypatch.setattr(masking, "MIN_MASKED_LINES", 10**9)
+    whole = extract(source, "t.py")
+    assert {n: asdict(f) for n, f in facts.functions.items()} == {
+        n: asdict(f) for n, f in whole.functions.items()
+    }
