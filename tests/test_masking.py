@@ -362,3 +362,13 @@ def test_blanked_text_keeps_lines_and_parses(source: str, monkeypatch: pytest.Mo
     assert {n: asdict(f) for n, f in facts.functions.items()} == {
         n: asdict(f) for n, f in whole.functions.items()
     }
+
+
+def test_a_body_parse_that_fails_falls_back_to_the_whole_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    expected = check_source(SOURCE, "m.py")
+    route_line = SOURCE.splitlines().index('    return fetch("http://example.com")') + 1
+    assert [finding.line for finding in expected] == [route_line]
+    monkeypatch.setattr(masking, "bodies_source", lambda source, keep: "def (:\n")
+    assert check_source(SOURCE, "m.py") == expected

@@ -898,6 +898,12 @@ def extract_bodies(source: str, path: str, keep: list[tuple[int, int]]) -> Modul
     blanked: the functions found there are merged into the skeleton's facts."""
     text = masking.bodies_source(source, keep)
     facts = _with_deep_recursion(lambda: _extract(text, path, ModuleFacts(path=path), whole=True))
+    if facts is not None and facts.error is not None:
+        # Never expected (blanking keeps a valid file valid), but a body must not go missing:
+        # the whole file has every body.
+        facts = _with_deep_recursion(
+            lambda: _extract(source, path, ModuleFacts(path=path), whole=True)
+        )
     assert facts is not None
     return facts
 
