@@ -372,3 +372,15 @@ def test_a_body_parse_that_fails_falls_back_to_the_whole_file(
     assert [finding.line for finding in expected] == [route_line]
     monkeypatch.setattr(masking, "bodies_source", lambda source, keep: "def (:\n")
     assert check_source(SOURCE, "m.py") == expected
+
+
+def test_a_skeleton_that_fails_to_parse_falls_back_to_the_whole_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    expected = check_source(SOURCE, "m.py")
+    broken = masking.Skeleton("def (:\n", {"fetch": ((4, 8),)}, frozenset())
+    monkeypatch.setattr(masking, "skeleton", lambda source, tree: broken)
+    facts = extract(SOURCE, "m.py")
+    assert facts.error is None and facts.masked == {}
+    assert [call.text for call in facts.functions["fetch"].calls][:1] == ["requests.get"]
+    assert check_source(SOURCE, "m.py") == expected
