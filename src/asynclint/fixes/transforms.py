@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import libcst as cst
-import libcst.matchers as m
 
 from asynclint.fixes.context import FixContext, last_name
 from asynclint.fixes.imports import NameRequest, imported_function, module_attribute
@@ -89,13 +88,25 @@ def _is_sleep(context: FixContext, call: cst.Call, finding: Finding) -> bool:
     )
 
 
+def _contains(node: cst.CSTNode, kinds: tuple[type[cst.CSTNode], ...]) -> bool:
+    """Whether ``node`` or a node inside it is one of ``kinds`` (without importing matchers,
+    which costs more than a fix)."""
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        if isinstance(current, kinds):
+            return True
+        todo.extend(current.children)
+    return False
+
+
 def _plan_to_thread(context: FixContext, finding: Finding) -> Plan | str:
     call = _awaitable_call(context, finding)
     if isinstance(call, str):
         return call
     if context.is_offloaded_callable(call):
         return "the call is already handed to an offload wrapper"
-    if m.findall(call.func, m.Call() | m.Await() | m.Yield() | m.NamedExpr()):
+    if _contains(call.func, (cst.Call, cst.Await, cst.Yield, cst.NamedExpr)):
         return "the callee is computed by a call; offload it by hand"
     offload = _offload_function(context, call)
     if isinstance(offload, str):
