@@ -378,8 +378,8 @@ def test_a_skeleton_that_fails_to_parse_falls_back_to_the_whole_file(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     expected = check_source(SOURCE, "m.py")
-    broken = masking.Skeleton("def (:\n", {"fetch": ((4, 8),)}, frozenset())
-    monkeypatch.setattr(masking, "skeleton", lambda source, tree: broken)
+    broken = masking.Skeleton("def (:\n", {"fetch": ((4, 8),)}, ((5, 8),))
+    monkeypatch.setattr(masking, "skeleton", lambda source, tree, nodes=None: broken)
     facts = extract(SOURCE, "m.py")
     assert facts.error is None and facts.masked == {}
     assert [call.text for call in facts.functions["fetch"].calls][:1] == ["requests.get"]

@@ -7,7 +7,8 @@ import dataclasses
 import inspect
 import re
 import sys
-from collections.abc import Callable, Iterator
+from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -680,9 +681,26 @@ class _TooDeep(Exception):
 MAX_TRAILER_CHAIN = 2_500
 
 
-def _check_trailer_chains(tree: ast.Module) -> None:
+def all_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node of a tree, breadth-first (parents before children), listed once per parse for
+    all that reads the tree: ``ast.walk`` costs more than its users, and there are several."""
+    found = [tree]
+    index = 0
+    while index < len(found):
+        node = found[index]
+        index += 1
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                found.extend(item for item in value if isinstance(item, ast.AST))
+            elif isinstance(value, ast.AST):
+                found.append(value)
+    return found
+
+
+def _check_trailer_chains(nodes: list[ast.AST]) -> None:
     counted: set[int] = set()
-    for node in ast.walk(tree):  # breadth-first: the top of a chain comes before its links
+    for node in nodes:  # breadth-first: the top of a chain comes before its links
         if id(node) in counted or not isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
             continue
         length, link = 0, node
@@ -694,42 +712,26 @@ def _check_trailer_chains(tree: ast.Module) -> None:
             raise _TooDeep
 
 
-def _builtin_parse(source: str) -> tuple[ast.Module | None, SyntaxError | None]:
-    """CPython's own parse: positions, exact syntax errors, and a guard against deep nesting."""
+def _builtin_parse(
+    source: str,
+) -> tuple[ast.Module | None, list[ast.AST], SyntaxError | None]:
+    """CPython's own parse (and its nodes): positions, exact syntax errors, and a guard against
+    deep nesting."""
     try:
         tree = ast.parse(source)
-        _check_trailer_chains(tree)
-        return tree, None
+        nodes = all_nodes(tree)
+        _check_trailer_chains(nodes)
+        return tree, nodes, None
     except SyntaxError as error:
-        return None, error
+        return None, [], error
     except (RecursionError, MemoryError) as error:
         raise _TooDeep from error
     except ValueError:
-        return None, None
-
-
-def _unmasked_nodes(tree: ast.Module, masked: frozenset[int]) -> Iterator[ast.AST]:
-    """Every node, except inside the bodies of blanked functions (their signatures count)."""
-    if not masked:
-        yield from ast.walk(tree)
-        return
-    todo: list[ast.AST] = [tree]
-    while todo:
-        node = todo.pop()
-        yield node
-        if id(node) in masked:
-            assert isinstance(node, ast.FunctionDef)
-            todo.extend(node.decorator_list)
-            todo.append(node.args)
-            if node.returns is not None:
-                todo.append(node.returns)
-            todo.extend(getattr(node, "type_params", ()))
-        else:
-            todo.extend(ast.iter_child_nodes(node))
+        return None, [], None
 
 
 def _ast_spans(
-    tree: ast.Module, source: str, masked: frozenset[int] = frozenset()
+    nodes: list[ast.AST], source: str, blanked: tuple[tuple[int, int], ...] = ()
 ) -> dict[str, list[Span]]:
     """Positions of calls, defs, for/with statements and comprehension iterables.
 
@@ -745,7 +747,8 @@ def _ast_spans(
         "comp": [],
         "attr": [],
     }
-    for node in _unmasked_nodes(tree, masked):
+    blanked_starts = [first for first, _ in blanked]
+    for node in nodes:
         if isinstance(node, ast.Call):
             kind = "call"
             name = node.func.id if isinstance(node.func, ast.Name) else ""
@@ -760,6 +763,10 @@ def _ast_spans(
         else:
             continue
         line, col = node.lineno, node.col_offset
+        if blanked:  # not in a blanked body (a blanked function's own signature counts)
+            index = bisect_right(blanked_starts, line) - 1
+            if index >= 0 and line <= blanked[index][1]:
+                continue
         end_line, end_col = node.end_lineno or line, node.end_col_offset or col
         out[kind].append((line, col, -end_line, -end_col, name))
     result: dict[str, list[Span]] = {}
@@ -802,13 +809,13 @@ def _assign_positions(
     module: cst.Module,
     source: str,
     ex: _Extractor,
-    tree: ast.Module | None,
-    masked: frozenset[int] = frozenset(),
+    nodes: list[ast.AST] | None,
+    blanked: tuple[tuple[int, int], ...] = (),
 ) -> None:
     def_nodes = [node for node, _ in ex.def_nodes]
     site_nodes = [node for node, _ in ex.site_nodes]
     comp_iters = [node.iter for node, _ in ex.comp_nodes]
-    spans = _ast_spans(tree, source, masked) if tree is not None else None
+    spans = _ast_spans(nodes, source, blanked) if nodes is not None else None
     ok = (
         spans is not None
         and len(spans["attr"]) == len(ex.attribute_nodes)
@@ -922,16 +929,16 @@ def _extract(
 ) -> ModuleFacts | None:
     facts.suppressions = parse_suppressions(source)
     try:
-        tree, builtin_error = _builtin_parse(source)
+        tree, nodes, builtin_error = _builtin_parse(source)
     except _TooDeep:
         facts.error = ("file is too deeply nested to analyse", 1, 1)
         return facts
     if builtin_error is not None and "too many nested" in str(builtin_error.msg):
         facts.error = (f"syntax error: {builtin_error.msg}", builtin_error.lineno or 1, 1)
         return facts
-    if quiet and tree is not None and not _holds_loop_code(tree, source):
+    if quiet and tree is not None and not _holds_loop_code(nodes, source):
         return None
-    skeleton = masking.skeleton(source, tree) if tree is not None and not whole else None
+    skeleton = masking.skeleton(source, tree, nodes) if tree is not None and not whole else None
     module: cst.Module | None = None
     if skeleton is not None and skeleton.masked:
         try:
@@ -958,10 +965,10 @@ def _extract(
             facts.error = ("file is too deeply nested to parse", 1, 1)
             return facts
     extractor = _Extractor(facts)
-    masked_nodes = skeleton.masked_nodes if skeleton is not None else frozenset()
+    blanked = skeleton.blanked if skeleton is not None else ()
     try:
         extractor.walk(module)
-        _assign_positions(module, source, extractor, tree, masked_nodes)
+        _assign_positions(module, source, extractor, nodes if tree is not None else None, blanked)
     except RecursionError:
         facts = ModuleFacts(path=path, suppressions=facts.suppressions)
         facts.error = ("file is too deeply nested to analyse", 1, 1)
@@ -978,10 +985,10 @@ def _extract(
 _LOOP_NODES = (ast.AsyncFunctionDef, ast.AsyncFor, ast.AsyncWith, ast.Await)
 
 
-def _holds_loop_code(tree: ast.Module, source: str) -> bool:
+def _holds_loop_code(nodes: list[ast.AST], source: str) -> bool:
     if LOOP_HOOKS.search(source) is not None:
         return True
-    return any(isinstance(node, _LOOP_NODES) for node in ast.walk(tree))
+    return any(isinstance(node, _LOOP_NODES) for node in nodes)
 
 
 def parent_map(root: cst.CSTNode) -> dict[cst.CSTNode, cst.CSTNode]:

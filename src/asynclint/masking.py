@@ -15,7 +15,8 @@ from __future__ import annotations
 import ast
 import re
 import sys
-from collections.abc import Iterator
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from asynclint.markers import BODY_MARKERS
@@ -50,7 +51,7 @@ class Skeleton:
     # Blanked function -> the lines a later parse of its body keeps (enclosing class headers and
     # every definition with that qualified name).
     masked: dict[str, tuple[LineRange, ...]]
-    masked_nodes: frozenset[int]  # id() of the blanked ast.FunctionDef nodes
+    blanked: tuple[LineRange, ...]  # the blanked lines, in order
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,28 +76,33 @@ def split_lines(source: str) -> list[str]:
     return lines
 
 
-def skeleton(source: str, tree: ast.Module) -> Skeleton:
-    """``source`` with the bodies of functions that nothing needs yet blanked out."""
+def skeleton(source: str, tree: ast.Module, nodes: Sequence[ast.AST] | None = None) -> Skeleton:
+    """``source`` with the bodies of functions that nothing needs yet blanked out.
+
+    ``nodes``: every node of ``tree``, when the caller has listed them already.
+    """
     lines = split_lines(source)
+    definitions = list(_definitions(tree.body, "", (), nested_in_block=False))
+    bodies = {
+        id(definition.node): body
+        for definition in definitions
+        if (body := _blankable_body(definition, lines)) is not None
+    }
+    _keep_bodies_that_write_outside(definitions, bodies, ast.walk(tree) if nodes is None else nodes)
     by_name: dict[str, list[_Definition]] = {}
-    for definition in _definitions(tree.body, "", (), nested_in_block=False):
+    for definition in definitions:
         by_name.setdefault(definition.qualname, []).append(definition)
     gaps: list[tuple[int, int, str]] = []
     masked: dict[str, tuple[LineRange, ...]] = {}
-    masked_nodes: set[int] = set()
     for qualname, group in by_name.items():
-        bodies = [_blankable_body(definition, lines) for definition in group]
-        if any(body is None for body in bodies):
+        if any(id(definition.node) not in bodies for definition in group):
             continue  # every definition under one name is parsed alike: the last one wins
-        for definition, body in zip(group, bodies, strict=True):
-            assert body is not None
-            gaps.append(body)
-            masked_nodes.add(id(definition.node))
+        gaps.extend(bodies[id(definition.node)] for definition in group)
         masked[qualname] = _kept_for_body(group)
     if not gaps:
-        return Skeleton(source, {}, frozenset())
+        return Skeleton(source, {}, ())
     gaps.sort()
-    return Skeleton(_render(lines, gaps), masked, frozenset(masked_nodes))
+    return Skeleton(_render(lines, gaps), masked, tuple((first, last) for first, last, _ in gaps))
 
 
 def bodies_source(source: str, keep: list[LineRange]) -> str:
@@ -194,7 +200,7 @@ def _body_lines(
 
 
 def _blankable_body(definition: _Definition, lines: list[str]) -> tuple[int, int, str] | None:
-    """The body's lines and indentation, when it may be blanked out."""
+    """The body's lines and indentation, when its text allows blanking it out."""
     node = definition.node
     if isinstance(node, ast.AsyncFunctionDef) or definition.nested_in_block:
         return None
@@ -203,20 +209,53 @@ def _blankable_body(definition: _Definition, lines: list[str]) -> tuple[int, int
         return None
     if BODY_MARKERS.search("".join(lines[node.lineno - 1 : body[1]])):
         return None
-    receiver = _receiver(definition)
-    for child in ast.walk(node):
-        if isinstance(child, _KEEP_NODES):
-            return None
-        # `self.x = ...` fills the class's attributes, which the skeleton must have.
-        if (
-            receiver is not None
-            and isinstance(child, ast.Attribute)
-            and isinstance(child.ctx, ast.Store)
-            and isinstance(child.value, ast.Name)
-            and child.value.id == receiver
-        ):
-            return None
     return body
+
+
+def _keep_bodies_that_write_outside(
+    definitions: list[_Definition],
+    bodies: dict[int, tuple[int, int, str]],
+    nodes: Iterable[ast.AST],
+) -> None:
+    """Drop from ``bodies`` the functions that hold loop code or write outside their scope.
+
+    Candidates are definitions at module or class level, so their lines never overlap: each node
+    belongs to the candidate whose lines hold its line.
+    """
+    candidates = sorted(
+        (
+            (
+                definition.node.lineno,
+                definition.node.end_lineno or 0,
+                id(definition.node),
+                definition,
+            )
+            for definition in definitions
+            if id(definition.node) in bodies
+        ),
+        key=lambda candidate: candidate[0],
+    )
+    if not candidates:
+        return
+    starts = [candidate[0] for candidate in candidates]
+    for node in nodes:
+        is_keep = isinstance(node, _KEEP_NODES)
+        # `self.x = ...` fills the class's attributes, which the skeleton must have.
+        is_store = (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.ctx, ast.Store)
+            and isinstance(node.value, ast.Name)
+        )
+        if not (is_keep or is_store):
+            continue
+        index = bisect_right(starts, node.lineno) - 1  # type: ignore[attr-defined]
+        if index < 0:
+            continue
+        _, end, key, definition = candidates[index]
+        if node.lineno > end or key not in bodies:  # type: ignore[attr-defined]
+            continue
+        if is_keep or node.value.id == _receiver(definition):  # type: ignore[attr-defined]
+            del bodies[key]
 
 
 def _receiver(definition: _Definition) -> str | None:
