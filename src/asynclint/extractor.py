@@ -691,20 +691,23 @@ def all_nodes(tree: ast.AST) -> list[ast.AST]:
         index += 1
         for name in node._fields:
             value = getattr(node, name, None)
-            if isinstance(value, list):
+            if value.__class__ is list:
                 found.extend(item for item in value if isinstance(item, ast.AST))
             elif isinstance(value, ast.AST):
                 found.append(value)
     return found
 
 
+_TRAILERS = frozenset({ast.Attribute, ast.Call, ast.Subscript})
+
+
 def _check_trailer_chains(nodes: list[ast.AST]) -> None:
     counted: set[int] = set()
     for node in nodes:  # breadth-first: the top of a chain comes before its links
-        if id(node) in counted or not isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
+        if node.__class__ not in _TRAILERS or id(node) in counted:
             continue
         length, link = 0, node
-        while isinstance(link, (ast.Attribute, ast.Call, ast.Subscript)):
+        while link.__class__ in _TRAILERS:
             counted.add(id(link))
             length += 1
             link = link.func if isinstance(link, ast.Call) else link.value
@@ -730,6 +733,20 @@ def _builtin_parse(
         return None, [], None
 
 
+# Node classes whose positions the extractor pairs with LibCST's nodes, by kind.
+_SPAN_KINDS: dict[type, str] = {
+    ast.Call: "call",
+    ast.FunctionDef: "def",
+    ast.AsyncFunctionDef: "def",
+    ast.For: "site",
+    ast.AsyncFor: "site",
+    ast.With: "site",
+    ast.AsyncWith: "site",
+    ast.comprehension: "comp",
+    ast.Attribute: "attr",
+}
+
+
 def _ast_spans(
     nodes: list[ast.AST], source: str, blanked: tuple[tuple[int, int], ...] = ()
 ) -> dict[str, list[Span]]:
@@ -749,25 +766,26 @@ def _ast_spans(
     }
     blanked_starts = [first for first, _ in blanked]
     for node in nodes:
-        if isinstance(node, ast.Call):
-            kind = "call"
-            name = node.func.id if isinstance(node.func, ast.Name) else ""
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            kind, name = "def", node.name
-        elif isinstance(node, (ast.For, ast.AsyncFor, ast.With, ast.AsyncWith)):
-            kind, name = "site", ""
-        elif isinstance(node, ast.comprehension):
-            kind, name, node = "comp", "", node.iter
-        elif isinstance(node, ast.Attribute):
-            kind, name = "attr", node.attr
-        else:
+        kind = _SPAN_KINDS.get(node.__class__)
+        if kind is None:
             continue
-        line, col = node.lineno, node.col_offset
+        if kind == "call":
+            name = node.func.id if isinstance(node.func, ast.Name) else ""  # type: ignore[attr-defined]
+        elif kind == "def":
+            name = node.name  # type: ignore[attr-defined]
+        elif kind == "comp":
+            name, node = "", node.iter  # type: ignore[attr-defined]
+        elif kind == "attr":
+            name = node.attr  # type: ignore[attr-defined]
+        else:
+            name = ""
+        line, col = node.lineno, node.col_offset  # type: ignore[attr-defined]
         if blanked:  # not in a blanked body (a blanked function's own signature counts)
             index = bisect_right(blanked_starts, line) - 1
             if index >= 0 and line <= blanked[index][1]:
                 continue
-        end_line, end_col = node.end_lineno or line, node.end_col_offset or col
+        end_line = node.end_lineno or line  # type: ignore[attr-defined]
+        end_col = node.end_col_offset or col  # type: ignore[attr-defined]
         out[kind].append((line, col, -end_line, -end_col, name))
     result: dict[str, list[Span]] = {}
     for kind, items in out.items():

@@ -15,9 +15,10 @@ from __future__ import annotations
 import ast
 import re
 import sys
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 from asynclint.markers import BODY_MARKERS
 
@@ -83,10 +84,11 @@ def skeleton(source: str, tree: ast.Module, nodes: Sequence[ast.AST] | None = No
     """
     lines = split_lines(source)
     definitions = list(_definitions(tree.body, "", (), nested_in_block=False))
+    marked = _marked_lines(source, lines)
     bodies = {
         id(definition.node): body
         for definition in definitions
-        if (body := _blankable_body(definition, lines)) is not None
+        if (body := _blankable_body(definition, lines, marked)) is not None
     }
     _keep_bodies_that_write_outside(definitions, bodies, ast.walk(tree) if nodes is None else nodes)
     by_name: dict[str, list[_Definition]] = {}
@@ -199,7 +201,18 @@ def _body_lines(
     return (start, end, indentation)
 
 
-def _blankable_body(definition: _Definition, lines: list[str]) -> tuple[int, int, str] | None:
+def _marked_lines(source: str, lines: list[str]) -> list[int]:
+    """Lines (sorted) on which a body marker starts: one scan of the file, not one per body."""
+    matches = [match.start() for match in BODY_MARKERS.finditer(source)]
+    if not matches:
+        return []
+    starts = list(accumulate((len(line) for line in lines), initial=0))
+    return [bisect_right(starts, offset) for offset in matches]
+
+
+def _blankable_body(
+    definition: _Definition, lines: list[str], marked: list[int]
+) -> tuple[int, int, str] | None:
     """The body's lines and indentation, when its text allows blanking it out."""
     node = definition.node
     if isinstance(node, ast.AsyncFunctionDef) or definition.nested_in_block:
@@ -207,7 +220,8 @@ def _blankable_body(definition: _Definition, lines: list[str]) -> tuple[int, int
     body = _body_lines(node, lines)
     if body is None or body[1] - body[0] + 1 < MIN_MASKED_LINES:
         return None
-    if BODY_MARKERS.search("".join(lines[node.lineno - 1 : body[1]])):
+    first_marked = bisect_left(marked, node.lineno)
+    if first_marked < len(marked) and marked[first_marked] <= body[1]:
         return None
     return body
 
