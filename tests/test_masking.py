@@ -169,7 +169,7 @@ def test_merged_bodies_equal_whole_file_facts(monkeypatch: pytest.MonkeyPatch) -
     whole = extract(SOURCE, "m.py")
     assert whole.masked == {} and skeleton.masked
     names = list(skeleton.masked)
-    keep = sorted({lines for name in names for lines in skeleton.masked[name]})
+    keep = skeleton.kept_lines(names)
     skeleton.merge_bodies(extract_bodies(SOURCE, "m.py", keep), names)
     assert skeleton.masked == {}
     for name, function in whole.functions.items():
@@ -354,7 +354,7 @@ def test_blanked_text_keeps_lines_and_parses(source: str, monkeypatch: pytest.Mo
     # Facts from the skeleton plus the bodies equal the facts of the whole text.
     facts = extract(source, "t.py")
     names = list(facts.masked)
-    ranges = sorted({lines for name in names for lines in facts.masked[name]})
+    ranges = facts.kept_lines(names)
     if names:
         facts.merge_bodies(extract_bodies(source, "t.py", ranges), names)
     monkeypatch.setattr(masking, "MIN_MASKED_LINES", 10**9)

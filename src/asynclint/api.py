@@ -34,7 +34,7 @@ _PARALLEL_MIN_FILES = 12
 
 # Syntax verdict of a valid file whose loop markers were all inside strings or comments.
 _NO_LOOP_CODE = "ok, no loop code"
-_BodiesJob = tuple[str, str, bytes, list[tuple[int, int]]]  # path, shown path, bytes, kept lines
+_BodiesJob = tuple[str, bytes, list[tuple[int, int]]]  # shown path, bytes, kept lines
 
 
 @dataclass(slots=True)
@@ -227,7 +227,7 @@ def check_source(
 
     def load_bodies(fids: list[FunctionId]) -> None:
         qualnames = [qualname for _, qualname in fids]
-        keep = sorted({lines for name in qualnames for lines in facts.masked.get(name, ())})
+        keep = facts.kept_lines(qualnames)
         facts.merge_bodies(facts_module.extract_bodies(source, path, keep), qualnames)
 
     project = Project(
@@ -272,7 +272,8 @@ class _Loader:
         self.sources: dict[Path, _SourceFile] = {}
         self.project: Project | None = None
         self._pool: ProcessPoolExecutor | None = None
-        self._unsaved: dict[str, str] = {}  # module -> content key: facts to cache at the end
+        self._keys: dict[str, str] = {}  # module -> content key, for every module with facts
+        self._unsaved: set[str] = set()  # modules parsed or grown: cached once, at the end
         self._verdicts: dict[str, tuple | str] | None = None
         self._verdicts_changed = False
 
@@ -327,7 +328,7 @@ class _Loader:
         assert self.project is not None
         conditional = set(if_loop_code)
         verdicts = self._syntax_verdicts()
-        to_parse: list[tuple[str, str, str]] = []  # module, key, display path
+        to_parse: list[tuple[str, str, str, bytes]] = []  # module, key, display path, bytes
         for module in sorted({*modules, *conditional}):
             if module in self.project.facts:
                 continue
@@ -350,19 +351,17 @@ class _Loader:
             if cached is not None:
                 cached.path = shown
                 self.project.add(module, cached)
+                self._keys[module] = key
             else:
-                to_parse.append((module, key, shown))
+                to_parse.append((module, key, shown, source.data))
         if not to_parse:
             return
-        jobs = [
-            (self.sources[self.index.by_name[module]].data, shown, module in conditional)
-            for module, _, shown in to_parse
-        ]
+        jobs = [(data, shown, module in conditional) for module, _, shown, data in to_parse]
         # Largest files first, one at a time: a big test module must not end up last.
-        order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][0] or b""))
+        order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][0]))
         parsed = self._map(_extract_file, [jobs[i] for i in order], chunksize=1)
         results_by_index = dict(zip(order, parsed, strict=True))
-        for index, (module, key, _) in enumerate(to_parse):
+        for index, (module, key, _, _) in enumerate(to_parse):
             facts = results_by_index[index]
             if facts is None:  # valid, and nothing in it runs on the loop
                 verdicts[key] = _NO_LOOP_CODE
@@ -370,7 +369,8 @@ class _Loader:
                 continue
             self.project.add(module, facts)
             if facts.error is None or facts.error[0].startswith("syntax"):
-                self._unsaved[module] = key
+                self._keys[module] = key
+                self._unsaved.add(module)
 
     def load_bodies(self, fids: list[FunctionId]) -> None:
         """Parse bodies that skeletons left out, one job per module, and merge them."""
@@ -385,24 +385,20 @@ class _Loader:
             source = self.sources.get(path) if path is not None else None
             if source is None or source.data is None:
                 continue
-            keep = sorted({lines for name in qualnames for lines in facts.masked.get(name, ())})
-            jobs.append((module, qualnames, (str(path), facts.path, source.data, keep)))
-        jobs.sort(key=lambda job: -len(job[2][2]))
+            jobs.append((module, qualnames, (facts.path, source.data, facts.kept_lines(qualnames))))
+        jobs.sort(key=lambda job: -len(job[2][1]))
         fragments = self._map(_extract_bodies_file, [job[2] for job in jobs], chunksize=1)
         for (module, qualnames, _), fragment in zip(jobs, fragments, strict=True):
             self.project.facts[module].merge_bodies(fragment, qualnames)
-            if module not in self._unsaved and self.cache is not None:
-                data = self.sources[self.index.by_name[module]].data
-                self._unsaved[module] = content_key(data) if data is not None else ""
+            if module in self._keys:
+                self._unsaved.add(module)
 
     def save(self) -> None:
         """Cache every module parsed or grown by this run, once, with all its parsed bodies."""
         if self.cache is None or self.project is None:
             return
-        for module, key in sorted(self._unsaved.items()):
-            facts = self.project.facts.get(module)
-            if key and facts is not None:
-                self.cache.put(key, facts)
+        for module in sorted(self._unsaved):
+            self.cache.put(self._keys[module], self.project.facts[module])
         self._unsaved.clear()
 
 
@@ -430,10 +426,8 @@ def _syntax_error(data: bytes) -> tuple[str, int, int] | None:
     return facts_module.extract(text, "<checked>").error
 
 
-def _extract_file(job: tuple[bytes | None, str, bool]) -> facts_module.ModuleFacts | None:
+def _extract_file(job: tuple[bytes, str, bool]) -> facts_module.ModuleFacts | None:
     data, shown, if_loop_code = job
-    if data is None:
-        return facts_module.ModuleFacts(shown, error=("cannot read file", 1, 1))
     try:
         text = facts_module.decode_source(data)
     except UnicodeDecodeError as error:
@@ -443,10 +437,8 @@ def _extract_file(job: tuple[bytes | None, str, bool]) -> facts_module.ModuleFac
     return facts_module.extract(text, shown)
 
 
-def _extract_bodies_file(
-    job: tuple[str, str, bytes, list[tuple[int, int]]],
-) -> facts_module.ModuleFacts:
-    _, shown, data, keep = job
+def _extract_bodies_file(job: _BodiesJob) -> facts_module.ModuleFacts:
+    shown, data, keep = job
     return facts_module.extract_bodies(facts_module.decode_source(data), shown, keep)
 
 

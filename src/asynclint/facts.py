@@ -121,6 +121,10 @@ class ModuleFacts:
     # (see asynclint.masking). Their FunctionFacts hold the signature only.
     masked: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
 
+    def kept_lines(self, qualnames: Iterable[str]) -> list[tuple[int, int]]:
+        """The lines a parse of these blanked bodies keeps (for :func:`extract_bodies`)."""
+        return sorted({lines for name in qualnames for lines in self.masked.get(name, ())})
+
     def merge_bodies(self, fragment: ModuleFacts, qualnames: Iterable[str]) -> None:
         """Take the bodies of ``qualnames`` (and what is defined inside them) from ``fragment``.
 

@@ -25,19 +25,18 @@ ROUTE_OBJECTS = frozenset({"Route", "WebSocketRoute", "Mount"})
 WEB_PACKAGES = ("fastapi", "starlette")
 
 _ASYNC_SYNTAX = r"\basync[ \t]+(?:def|with|for)\b"
-_LOOP_HOOKS = r"\bon_event\b|\bon_startup\b|\bon_shutdown\b"
-_LOOP = f"{_ASYNC_SYNTAX}|{_LOOP_HOOKS}"
+_LOOP_HOOKS = r"\bon_event\b|\bon_startup\b|\bon_shutdown\b|\badd_event_handler\b"
 
 
 def _words(names: frozenset[str] | tuple[str, ...]) -> str:
     return "|".join(sorted(names))
 
 
-_LOOP_MARKERS = re.compile((_LOOP + r"|\badd_event_handler\b").encode())
+_LOOP_MARKERS = re.compile(f"{_ASYNC_SYNTAX}|{_LOOP_HOOKS}".encode())
 _LOOP_WORDS = (b"async", b"on_event", b"on_startup", b"on_shutdown", b"add_event_handler")
 _ROUTING_WORDS = (b"include_router", b"add_api_route", b"APIRouter", b"FastAPI(")
 # Sync code that runs on the loop all the same (the rest of it is async syntax).
-LOOP_HOOKS = re.compile(_LOOP_HOOKS + r"|\badd_event_handler\b")
+LOOP_HOOKS = re.compile(_LOOP_HOOKS)
 # A function body that mentions one of these is parsed with its file, never later: the FastAPI
 # model reads registrations from every function, and only a web-framework import makes a module
 # a candidate for them. (Async syntax is found in CPython's tree, not in text: `async def` inside
