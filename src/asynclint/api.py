@@ -19,6 +19,7 @@ from typing import Any
 from asynclint import facts as facts_module
 from asynclint.cache import FactsCache, content_key, run_key
 from asynclint.catalog import Catalog, builtin_catalog
+from asynclint.collector import without_collector
 from asynclint.config import Settings, load_settings
 from asynclint.discovery import FileSet, discover
 from asynclint.engine import Analysis, analyse, loop_functions
@@ -87,6 +88,7 @@ def settings_for(paths: Sequence[str | Path], config: Path | None = None) -> Set
     return load_settings(config, search_from=first if first.exists() else Path("."))
 
 
+@without_collector
 def open_session(
     paths: Sequence[str | Path],
     settings: Settings | None = None,
@@ -402,6 +404,7 @@ class _Loader:
         self._unsaved.clear()
 
 
+@without_collector
 def _syntax_error(data: bytes) -> tuple[str, int, int] | None:
     """CPython's verdict on a file; LibCST gets the last word (it parses newer syntax)."""
     try:
@@ -426,6 +429,7 @@ def _syntax_error(data: bytes) -> tuple[str, int, int] | None:
     return facts_module.extract(text, "<checked>").error
 
 
+@without_collector
 def _extract_file(job: tuple[bytes, str, bool]) -> facts_module.ModuleFacts | None:
     data, shown, if_loop_code = job
     try:
@@ -437,6 +441,7 @@ def _extract_file(job: tuple[bytes, str, bool]) -> facts_module.ModuleFacts | No
     return facts_module.extract(text, shown)
 
 
+@without_collector
 def _extract_bodies_file(job: _BodiesJob) -> facts_module.ModuleFacts:
     shown, data, keep = job
     return facts_module.extract_bodies(facts_module.decode_source(data), shown, keep)

@@ -10,7 +10,7 @@ import sys
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import libcst as cst
 
@@ -141,21 +141,25 @@ class _Extractor(cst.CSTVisitor):
         self.imported: set[str] = set()
         self.lambda_counter: dict[str, int] = {}
         self.lambda_names: dict[int, str] = {}
-        self._visits: dict[type, tuple[Any, Any]] = {}
         self.module_function = FunctionFacts(MODULE_SCOPE, MODULE_SCOPE, False, None)
         facts.functions[MODULE_SCOPE] = self.module_function
 
+    # Node class -> (visit, leave) functions of this class, looked up once. Plain functions, not
+    # bound methods: an instance holding its own bound methods would be a reference cycle, and
+    # the whole tree it points to would wait for the garbage collector instead of being freed.
+    _handlers: ClassVar[dict[type, tuple[Any, Any]]] = {}
+
     def walk(self, node: cst.CSTNode) -> None:
         cls = type(node)
-        handlers = self._visits.get(cls)
+        handlers = self._handlers.get(cls)
         if handlers is None:
             name = cls.__name__
-            handlers = self._visits[cls] = (
-                getattr(self, f"visit_{name}", None),
-                getattr(self, f"leave_{name}", None),
+            handlers = self._handlers[cls] = (
+                getattr(type(self), f"visit_{name}", None),
+                getattr(type(self), f"leave_{name}", None),
             )
         visit, leave = handlers
-        if visit is None or visit(node) is not False:
+        if visit is None or visit(self, node) is not False:
             for field_name in code_fields(cls):
                 value = getattr(node, field_name)
                 if isinstance(value, cst.CSTNode):
@@ -165,7 +169,7 @@ class _Extractor(cst.CSTVisitor):
                         if isinstance(item, cst.CSTNode):
                             self.walk(item)
         if leave is not None:
-            leave(node)
+            leave(self, node)
 
     # ---- scope helpers ----------------------------------------------------------------------
 
