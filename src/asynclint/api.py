@@ -35,7 +35,9 @@ _PARALLEL_MIN_FILES = 12
 
 # Syntax verdict of a valid file whose loop markers were all inside strings or comments.
 _NO_LOOP_CODE = "ok, no loop code"
-_BodiesJob = tuple[str, bytes, list[tuple[int, int]]]  # shown path, bytes, kept lines
+# Jobs for the pool start with the file's bytes (their size orders a round of jobs).
+_ModuleJob = tuple[bytes, str, bool]  # bytes, shown path, only if it holds loop code
+_BodiesJob = tuple[bytes, str, list[tuple[int, int]]]  # bytes, shown path, kept lines
 
 
 @dataclass(slots=True)
@@ -120,7 +122,7 @@ def open_session(
                 empty = Project(
                     ModuleIndex(files.root, []),
                     catalog_for(settings),
-                    lambda modules: None,
+                    lambda modules, bodies: None,
                     lambda p: display_path(p, cwd),
                 )
                 return Session(
@@ -129,13 +131,7 @@ def open_session(
 
     index = ModuleIndex(files.root, files.project)
     loader = _Loader(index, cache, settings, cwd)
-    project = Project(
-        index,
-        catalog_for(settings),
-        loader.load,
-        lambda p: display_path(p, cwd),
-        loader.load_bodies,
-    )
+    project = Project(index, catalog_for(settings), loader.load, lambda p: display_path(p, cwd))
     loader.project = project
     session = Session(settings, files, project, cache=cache, run_key=key)
     session.target_modules = {index.module_for(path) for path in files.targets}
@@ -227,14 +223,14 @@ def check_source(
         message, line, column = facts.error
         return [_error_finding(path, message, line, column)]
 
-    def load_bodies(fids: list[FunctionId]) -> None:
-        qualnames = [qualname for _, qualname in fids]
-        keep = facts.kept_lines(qualnames)
-        facts.merge_bodies(facts_module.extract_bodies(source, path, keep), qualnames)
+    def load(modules: list[str], bodies: list[FunctionId]) -> None:
+        # The one module is loaded already: only its bodies can be missing.
+        if bodies:
+            qualnames = [qualname for _, qualname in bodies]
+            keep = facts.kept_lines(qualnames)
+            facts.merge_bodies(facts_module.extract_bodies(source, path, keep), qualnames)
 
-    project = Project(
-        index, catalog_for(settings), lambda modules: None, lambda p: path, load_bodies
-    )
+    project = Project(index, catalog_for(settings), load, lambda p: path)
     project.add(module, facts)
     analysis = Analysis([], {})
 
@@ -279,13 +275,24 @@ class _Loader:
         self._verdicts: dict[str, tuple | str] | None = None
         self._verdicts_changed = False
 
-    def _map(self, function: Callable[[Any], Any], items: list, *, chunksize: int) -> list:
-        """Run ``function`` over ``items``: in one process pool per session when it pays."""
-        if self._pool is None and len(items) >= _PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1:
+    def _pool_for(self, jobs: int) -> ProcessPoolExecutor | None:
+        """One process pool per session, started when a round of jobs is big enough to pay."""
+        if self._pool is None and jobs >= _PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1:
             self._pool = ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, 8))
-        if self._pool is not None and len(items) > 1:
-            return list(self._pool.map(function, items, chunksize=chunksize))
-        return [function(item) for item in items]
+        return self._pool if jobs > 1 else None
+
+    def _run(self, jobs: list[tuple[Callable[[Any], Any], tuple]]) -> list:
+        """Results of ``function(argument)`` for each job, in order. In the pool, the biggest
+        files go first, one at a time: a big test module must not end up last."""
+        pool = self._pool_for(len(jobs))
+        if pool is None:
+            return [function(argument) for function, argument in jobs]
+        order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][1][0]))
+        done = pool.map(_run_job, [jobs[i] for i in order], chunksize=1)
+        results: list = [None] * len(jobs)
+        for index, result in zip(order, done, strict=True):
+            results[index] = result
+        return results
 
     def close(self) -> None:
         if self._pool is not None:
@@ -313,7 +320,11 @@ class _Loader:
             elif verdict not in ("ok", _NO_LOOP_CODE):
                 found[path] = verdict  # type: ignore[assignment]
         blobs = [data for _, _, data in pending]
-        results = self._map(_syntax_error, blobs, chunksize=32) if blobs else []
+        pool = self._pool_for(len(blobs))
+        if pool is None:
+            results = [_syntax_error(blob) for blob in blobs]
+        else:
+            results = list(pool.map(_syntax_error, blobs, chunksize=32))
         for (path, key, _), verdict in zip(pending, results, strict=True):
             verdicts[key] = verdict or "ok"
             self._verdicts_changed = True
@@ -324,13 +335,46 @@ class _Loader:
             self._verdicts_changed = False
         return found
 
-    def load(self, modules: Iterable[str], *, if_loop_code: Iterable[str] = ()) -> None:
-        """Facts of ``modules``; those in ``if_loop_code`` are loaded only if they hold code
-        that runs on the loop (their text matched a loop marker, maybe inside a string)."""
+    def load(
+        self,
+        modules: Iterable[str],
+        bodies: Sequence[FunctionId] = (),
+        *,
+        if_loop_code: Iterable[str] = (),
+    ) -> None:
+        """Facts of ``modules``, and the blanked ``bodies`` of loaded modules merged into theirs,
+        parsed in one round of jobs. Modules in ``if_loop_code`` are loaded only if they hold
+        code that runs on the loop (their text matched a loop marker, maybe inside a string)."""
+        module_jobs = self._module_jobs(modules, set(if_loop_code))
+        body_jobs = self._body_jobs(bodies)
+        jobs: list[tuple[Callable[[Any], Any], tuple]] = [
+            (_extract_file, job) for *_, job in module_jobs
+        ] + [(_extract_bodies_file, job) for *_, job in body_jobs]
+        results = self._run(jobs)
         assert self.project is not None
-        conditional = set(if_loop_code)
         verdicts = self._syntax_verdicts()
-        to_parse: list[tuple[str, str, str, bytes]] = []  # module, key, display path, bytes
+        for (module, key, _), facts in zip(module_jobs, results, strict=False):
+            if facts is None:  # valid, and nothing in it runs on the loop
+                verdicts[key] = _NO_LOOP_CODE
+                self._verdicts_changed = True
+                continue
+            self.project.add(module, facts)
+            if facts.error is None or facts.error[0].startswith("syntax"):
+                self._keys[module] = key
+                self._unsaved.add(module)
+        fragments = results[len(module_jobs) :]
+        for (module, qualnames, _), fragment in zip(body_jobs, fragments, strict=True):
+            self.project.facts[module].merge_bodies(fragment, qualnames)
+            if module in self._keys:
+                self._unsaved.add(module)
+
+    def _module_jobs(
+        self, modules: Iterable[str], conditional: set[str]
+    ) -> list[tuple[str, str, _ModuleJob]]:
+        """(module, content key, job) for every module to parse; cached facts are added here."""
+        assert self.project is not None
+        verdicts = self._syntax_verdicts()
+        jobs: list[tuple[str, str, _ModuleJob]] = []
         for module in sorted({*modules, *conditional}):
             if module in self.project.facts:
                 continue
@@ -355,27 +399,11 @@ class _Loader:
                 self.project.add(module, cached)
                 self._keys[module] = key
             else:
-                to_parse.append((module, key, shown, source.data))
-        if not to_parse:
-            return
-        jobs = [(data, shown, module in conditional) for module, _, shown, data in to_parse]
-        # Largest files first, one at a time: a big test module must not end up last.
-        order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][0]))
-        parsed = self._map(_extract_file, [jobs[i] for i in order], chunksize=1)
-        results_by_index = dict(zip(order, parsed, strict=True))
-        for index, (module, key, _, _) in enumerate(to_parse):
-            facts = results_by_index[index]
-            if facts is None:  # valid, and nothing in it runs on the loop
-                verdicts[key] = _NO_LOOP_CODE
-                self._verdicts_changed = True
-                continue
-            self.project.add(module, facts)
-            if facts.error is None or facts.error[0].startswith("syntax"):
-                self._keys[module] = key
-                self._unsaved.add(module)
+                jobs.append((module, key, (source.data, shown, module in conditional)))
+        return jobs
 
-    def load_bodies(self, fids: list[FunctionId]) -> None:
-        """Parse bodies that skeletons left out, one job per module, and merge them."""
+    def _body_jobs(self, fids: Sequence[FunctionId]) -> list[tuple[str, list[str], _BodiesJob]]:
+        """(module, qualnames, job) for the bodies to parse, one job per module."""
         assert self.project is not None
         wanted: dict[str, list[str]] = {}
         for module, qualname in fids:
@@ -387,13 +415,8 @@ class _Loader:
             source = self.sources.get(path) if path is not None else None
             if source is None or source.data is None:
                 continue
-            jobs.append((module, qualnames, (facts.path, source.data, facts.kept_lines(qualnames))))
-        jobs.sort(key=lambda job: -len(job[2][1]))
-        fragments = self._map(_extract_bodies_file, [job[2] for job in jobs], chunksize=1)
-        for (module, qualnames, _), fragment in zip(jobs, fragments, strict=True):
-            self.project.facts[module].merge_bodies(fragment, qualnames)
-            if module in self._keys:
-                self._unsaved.add(module)
+            jobs.append((module, qualnames, (source.data, facts.path, facts.kept_lines(qualnames))))
+        return jobs
 
     def save(self) -> None:
         """Cache every module parsed or grown by this run, once, with all its parsed bodies."""
@@ -429,8 +452,13 @@ def _syntax_error(data: bytes) -> tuple[str, int, int] | None:
     return facts_module.extract(text, "<checked>").error
 
 
+def _run_job(job: tuple[Callable[[Any], Any], Any]) -> Any:
+    function, argument = job
+    return function(argument)
+
+
 @without_collector
-def _extract_file(job: tuple[bytes, str, bool]) -> facts_module.ModuleFacts | None:
+def _extract_file(job: _ModuleJob) -> facts_module.ModuleFacts | None:
     data, shown, if_loop_code = job
     try:
         text = facts_module.decode_source(data)
@@ -443,7 +471,7 @@ def _extract_file(job: tuple[bytes, str, bool]) -> facts_module.ModuleFacts | No
 
 @without_collector
 def _extract_bodies_file(job: _BodiesJob) -> facts_module.ModuleFacts:
-    shown, data, keep = job
+    data, shown, keep = job
     return facts_module.extract_bodies(facts_module.decode_source(data), shown, keep)
 
 

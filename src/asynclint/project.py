@@ -130,17 +130,17 @@ class Project:
         self,
         index: ModuleIndex,
         catalog: Catalog,
-        load: Callable[[Iterable[str]], None],
+        load: Callable[[list[str], list[FunctionId]], None],
         display_path: Callable[[Path], str],
-        load_bodies: Callable[[list[FunctionId]], None] | None = None,
     ) -> None:
+        """``load(modules, bodies)`` adds the facts of ``modules`` and merges the blanked
+        ``bodies`` of loaded modules into theirs (one round of parsing for both)."""
         self.index = index
         self.catalog = catalog
         self.facts: dict[str, ModuleFacts] = {}
         self.pending: set[str] = set()
         self.pending_bodies: set[FunctionId] = set()
         self._load = load
-        self._load_bodies = load_bodies
         self._display_path = display_path
         self._values: dict[tuple[str, int], Value] = {}
         self._in_progress: set[tuple[str, int]] = set()
@@ -183,15 +183,11 @@ class Project:
             )
             if not wanted and not bodies:
                 return
-            if wanted:
-                self._load(sorted(wanted))
-                for module in wanted:  # unreadable modules must not be asked for again
-                    self.facts.setdefault(module, ModuleFacts(path=str(self.index.by_name[module])))
-            if bodies:
-                if self._load_bodies is not None:
-                    self._load_bodies(bodies)
-                for module, qualname in bodies:  # a body that failed to load stays empty
-                    self.facts[module].masked.pop(qualname, None)
+            self._load(sorted(wanted), bodies)
+            for module in wanted:  # unreadable modules must not be asked for again
+                self.facts.setdefault(module, ModuleFacts(path=str(self.index.by_name[module])))
+            for module, qualname in bodies:  # a body that failed to load stays empty
+                self.facts[module].masked.pop(qualname, None)
 
     def path_of(self, module: str) -> str:
         shown = self._paths.get(module)
