@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from asynclint import __version__
+from asynclint import cli as cli_module
 from asynclint.cli import main
 
 EXPECTED_CODES = {
@@ -144,6 +145,55 @@ def test_exit_codes_as_subprocess(project: Path, clean_project: Path) -> None:
     assert run("check", "--no-cache", str(project / "app"), cwd=project).returncode == 1
     assert run("check", "--no-cache", "--format", "xml", ".", cwd=project).returncode == 2
     assert run("rule", "AL999", cwd=project).returncode == 2
+
+
+@pytest.mark.parametrize(
+    ("raised", "expected"), [(None, 0), (0, 0), (1, 1), (2, 2), ("a message", 1)]
+)
+def test_console_script_exits_with_the_command_s_code(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], raised: object,
+    expected: int,
+) -> None:
+    class Exited(Exception):
+        pass
+
+    def fake_exit(code: int) -> None:
+        raise Exited(code)
+
+    def command() -> None:
+        print("report")
+        sys.exit(raised)
+
+    monkeypatch.setattr(cli_module, "main", command)
+    monkeypatch.setattr(cli_module.os, "_exit", fake_exit)
+    with pytest.raises(Exited) as exited:
+        cli_module.run()
+    assert exited.value.args == (expected,)
+    captured = capsys.readouterr()
+    assert captured.out == "report\n"
+    assert captured.err == ("a message\n" if raised == "a message" else "")
+
+
+def test_a_reader_that_stops_early_is_no_internal_error(tmp_path: Path) -> None:
+    # More report than a pipe holds, so that the writer meets the closed end.
+    sleeps = "".join(f"    time.sleep({n})\n" for n in range(3000))
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
+    (tmp_path / "app.py").write_text(f"import time\n\n\nasync def f():\n{sleeps}", "utf-8")
+    command = [sys.executable, "-m", "asynclint", "check", "--no-cache", "."]
+    whole = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert whole.returncode == 1
+    assert len(whole.stdout) > 200_000
+    assert "Found 3000 problems in 1 file" in whole.stdout
+    reader = subprocess.Popen(
+        command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert reader.stdout is not None and reader.stderr is not None
+    first = reader.stdout.readline()
+    reader.stdout.close()  # like `| head -1`
+    error = reader.stderr.read()
+    assert reader.wait(timeout=120) == 1
+    assert first == whole.stdout.splitlines(keepends=True)[0]
+    assert error == ""
 
 
 @pytest.mark.parametrize(

@@ -6,12 +6,14 @@ internal error.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -96,6 +98,31 @@ class _Group(click.Group):
                 err=True,
             )
             sys.exit(EXIT_ERROR)
+
+
+def run() -> NoReturn:
+    """The console script: :func:`main`, then an exit that leaves the heap to the OS.
+
+    A run ends holding every fact and value it built; an ordinary exit collects and frees them
+    one by one (0.2 s after a cold run of the stdlib) for nothing. Everything a run writes is
+    written and closed by then, and its process pool is shut down (decision 0014).
+    """
+    try:
+        main()
+    except SystemExit as stop:
+        code = stop.code
+    else:
+        code = EXIT_CLEAN
+    if code is None:
+        code = EXIT_CLEAN
+    elif not isinstance(code, int):
+        print(code, file=sys.stderr)  # what sys.exit does with a message
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        # A closed pipe (`asynclint check | head`) has nothing left to lose.
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
