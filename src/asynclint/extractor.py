@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 import libcst as cst
 
 from asynclint import masking
+from asynclint.cstparse import parse_valid_module
 from asynclint.facts import (
     _LINE_SPLIT,
     _MAX_EXPR_DEPTH,
@@ -964,13 +965,13 @@ def _extract(
     module: cst.Module | None = None
     if skeleton is not None and skeleton.masked:
         try:
-            module = cst.parse_module(skeleton.text)
+            module = parse_valid_module(skeleton.text)
         except (cst.ParserSyntaxError, RecursionError, MemoryError):
             skeleton = None  # blanking must never cost a file its facts: parse all of it
     if module is None:
         skeleton = None
         try:
-            module = cst.parse_module(source)
+            module = cst.parse_module(source) if tree is None else parse_valid_module(source)
         except cst.ParserSyntaxError as error:
             if builtin_error is not None and builtin_error.lineno:
                 # CPython pinpoints the error; LibCST often reports the next token instead.

@@ -12,6 +12,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from asynclint import masking
 from asynclint.catalog import builtin_catalog
+from asynclint.cstparse import parse_valid_module
 from asynclint.extractor import parent_map
 from asynclint.fixes.imports import ModuleImports, imported_packages
 from asynclint.fixes.text import Replacement, SourceText
@@ -50,12 +51,11 @@ class FixContext:
     def __init__(self, source: str, focus: frozenset[int] | None = None) -> None:
         self.source = SourceText(source)
         parsed, packages = source, None
-        if focus is not None:
-            tree = _builtin_tree(source)
-            if tree is not None:
-                parsed, packages = masking.focused(source, tree, focus), imported_packages(tree)
+        tree = _builtin_tree(source) if focus is not None else None
+        if tree is not None and focus is not None:
+            parsed, packages = masking.focused(source, tree, focus), imported_packages(tree)
         try:
-            module = cst.parse_module(parsed)
+            module = parse_valid_module(parsed) if tree is not None else cst.parse_module(parsed)
         except cst.ParserSyntaxError:
             if parsed is source:
                 raise
