@@ -99,6 +99,28 @@ def test_named_subfolder_only(repo: Path) -> None:
     assert reported("app") == {"app/main.py"}
 
 
+def test_named_subfolders_keep_every_ignore_rule(repo: Path) -> None:
+    (repo / ".gitignore").write_text("*_pb2.py\n", encoding="utf-8")
+    (repo / "app").mkdir()
+    (repo / "app/.gitignore").write_text("scratch/\n", encoding="utf-8")
+    make(repo, [
+        "app/main.py",
+        "app/api_pb2.py",
+        "app/scratch/try.py",
+        "app/deep/er/mod.py",
+        "app/deep/er/mod_pb2.py",
+        "build/app.py",
+        "other/mod.py",
+    ])
+    assert targets(repo, "app") == {"app/main.py", "app/deep/er/mod.py"}
+    assert targets(repo, "app/deep", "other") == {"app/deep/er/mod.py", "other/mod.py"}
+    assert targets(repo, "build") == {"build/app.py"}  # excluded by default, but named
+    project = discover(["app"], NO_CACHE).project
+    assert [path.relative_to(repo.resolve()).as_posix() for path in project] == [
+        "app/deep/er/mod.py", "app/main.py", "other/mod.py",
+    ]
+
+
 def test_symlinked_folder_outside_the_tree_is_not_followed(repo: Path, tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     make(outside, ["evil.py", "deep/more.py"])

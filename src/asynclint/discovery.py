@@ -37,11 +37,17 @@ class FileSet:
     missing: tuple[str, ...]
 
 
+# .gitignore specs that apply to the entries of one folder: (folder as text, spec), from the
+# outermost folder down.
+_Chain = tuple[tuple[str, pathspec.PathSpec], ...]
+
+
 class _Filter:
     def __init__(self, root: Path, settings: Settings) -> None:
         # Ignore rules apply below ``root``: a folder named on the command line is checked even
         # when an enclosing repository ignores it (pyenv's checkout ignores all of versions/).
         self.root = root
+        self.root_text = str(root)
         patterns = list(settings.exclude) + list(settings.extend_exclude)
         # Plain names (`venv`, `build`) are the common case: a set lookup, not a regex per path.
         stripped = [pattern.strip("/") for pattern in patterns]
@@ -66,55 +72,78 @@ class _Filter:
             self.gitignores[folder] = spec
         return self.gitignores[folder]
 
-    def excluded(self, path: Path, is_dir: bool) -> bool:
-        if path.name in self.excluded_names:
-            return True
-        suffix = "/" if is_dir else ""
-        if self.exclude is not None:
-            try:
-                rel = path.relative_to(self.root).as_posix()
-            except ValueError:
-                rel = path.name
-            if self.exclude.match_file(rel + suffix) or self.exclude.match_file(path.name + suffix):
-                return True
-        folder = path.parent
+    def chain_for(self, folder: Path) -> _Chain:
+        """The .gitignore specs of ``folder`` and of its parents up to the root."""
+        chain: list[tuple[str, pathspec.PathSpec]] = []
         while True:
             spec = self._gitignore(folder)
             if spec is not None:
-                try:
-                    local = path.relative_to(folder).as_posix()
-                except ValueError:
-                    local = path.name
-                if spec.match_file(local + suffix):
-                    return True
+                chain.append((str(folder), spec))
             if folder == self.root or self.root not in folder.parents:
-                return False
+                return tuple(reversed(chain))
             folder = folder.parent
 
+    def chain_below(self, chain: _Chain, folder: Path) -> _Chain:
+        """The chain of a subfolder of the folder ``chain`` belongs to."""
+        spec = self._gitignore(folder)
+        return chain if spec is None else (*chain, (str(folder), spec))
 
-def _walk(start: Path, flt: _Filter) -> Iterable[Path]:
-    """Python files below ``start``, each once.
+    def excluded(self, path: Path, is_dir: bool) -> bool:
+        return self.excluded_entry(str(path), path.name, is_dir, self.chain_for(path.parent))
+
+    def excluded_entry(self, path: str, name: str, is_dir: bool, chain: _Chain) -> bool:
+        """Whether an entry (its path as text) of a folder with ``chain`` is excluded."""
+        if name in self.excluded_names:
+            return True
+        suffix = "/" if is_dir else ""
+        if self.exclude is not None:
+            rel = _relative(path, self.root_text) or name
+            if self.exclude.match_file(rel + suffix) or self.exclude.match_file(name + suffix):
+                return True
+        for folder, spec in chain:
+            if spec.match_file((_relative(path, folder) or name) + suffix):
+                return True
+        return False
+
+
+def _relative(path: str, folder: str) -> str | None:
+    """``path`` relative to ``folder`` in POSIX form, or None when it is not below it."""
+    prefix = folder if folder.endswith(os.sep) else folder + os.sep
+    if not path.startswith(prefix):
+        return None
+    rest = path[len(prefix) :]
+    return rest if os.sep == "/" else rest.replace(os.sep, "/")
+
+
+def _walk(start: Path, flt: _Filter, folders: set[Path] | None = None) -> Iterable[Path]:
+    """Python files below ``start``, each once; ``folders`` collects every folder entered.
 
     No symlink is followed: one pointing out of the tree must not pull in foreign code, and one
     pointing inside it would list its target twice (and could loop).
     """
-    stack = [start]
+    stack = [(start, flt.chain_for(start))]
     while stack:
-        folder = stack.pop()
+        folder, chain = stack.pop()
+        if folders is not None:
+            folders.add(folder)
         try:
             entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
         except OSError:
             continue
         for entry in entries:
-            path = Path(entry.path)
             if entry.is_symlink():
                 continue
             if entry.is_dir(follow_symlinks=False):
                 # A virtualenv of any name has a pyvenv.cfg: its packages are not project code.
-                if not flt.excluded(path, True) and not (path / "pyvenv.cfg").exists():
-                    stack.append(path)
-            elif entry.name.endswith(".py") and not flt.excluded(path, False):
-                yield path
+                if not flt.excluded_entry(entry.path, entry.name, True, chain) and not (
+                    os.path.exists(os.path.join(entry.path, "pyvenv.cfg"))
+                ):
+                    path = Path(entry.path)
+                    stack.append((path, flt.chain_below(chain, path)))
+            elif entry.name.endswith(".py") and not flt.excluded_entry(
+                entry.path, entry.name, False, chain
+            ):
+                yield Path(entry.path)
 
 
 def discover(paths: Sequence[str | Path], settings: Settings, root: Path | None = None) -> FileSet:
@@ -123,21 +152,27 @@ def discover(paths: Sequence[str | Path], settings: Settings, root: Path | None 
     missing = tuple(str(p) for p in given if not p.exists())
     root = (root or find_project_root(existing or [Path(".")])).resolve()
     flt = _Filter(root, settings)
+    named = [path.resolve() for path in existing]
+    project: set[Path] = set()
+    walked: set[Path] = set()  # folders the project walk entered
+    if _is_reasonable_root(root):
+        project.update(_walk(root, flt, walked))
     targets: list[Path] = []
-    for path in existing:
-        absolute = path.resolve()
+    for absolute in named:
         if absolute.is_file():
             # A file named explicitly is checked even if excluded (ruff without --force-exclude).
             targets.append(absolute)
-            continue
-        named_filter = flt if not flt.excluded(absolute, True) else _Filter(absolute, settings)
-        targets.extend(_walk(absolute, named_filter))
+        elif absolute in walked:
+            # The project walk went through this folder with the same filter: reuse its files.
+            targets.extend(path for path in project if _relative(str(path), str(absolute)))
+        else:
+            named_filter = flt if not flt.excluded(absolute, True) else _Filter(absolute, settings)
+            targets.extend(_walk(absolute, named_filter))
     targets = sorted(set(targets))
-    project = set(_walk(root, flt)) if _is_reasonable_root(root, targets) else set()
     project.update(targets)
     return FileSet(root, tuple(targets), tuple(sorted(project)), missing)
 
 
-def _is_reasonable_root(root: Path, targets: Sequence[Path]) -> bool:
+def _is_reasonable_root(root: Path) -> bool:
     """Walking the whole filesystem or home folder for context would be a surprise."""
     return root != Path(root.anchor) and root != Path.home()

@@ -12,6 +12,7 @@ class ModuleIndex:
         self.by_name: dict[str, Path] = {}
         self.name_of: dict[Path, str] = {}
         self.is_package: dict[str, bool] = {}
+        self._regular_package: dict[Path, bool] = {}  # folder -> has an __init__.py
         # Every name a file can be imported by, most specific first.
         candidates: list[tuple[int, str, Path]] = []
         for path in files:
@@ -28,10 +29,27 @@ class ModuleIndex:
             for depth in range(1, name.count(".") + 1)
         }
 
+    def _is_regular_package(self, folder: Path) -> bool:
+        found = self._regular_package.get(folder)
+        if found is None:
+            found = self._regular_package[folder] = (folder / "__init__.py").exists()
+        return found
+
+    def _package_parts(self, path: Path) -> list[str]:
+        """Module name parts counted from the topmost folder with an ``__init__.py`` chain."""
+        parts = [path.stem] if path.name != "__init__.py" else []
+        folder = path.parent
+        while self._is_regular_package(folder) and folder.name.isidentifier():
+            parts.insert(0, folder.name)
+            if folder.parent == folder:
+                break
+            folder = folder.parent
+        return parts
+
     def _names_for(self, path: Path) -> list[str]:
-        parts_from_package_root = _package_parts(path)
+        parts_from_package_root = self._package_parts(path)
         names = [".".join(parts_from_package_root)] if parts_from_package_root else []
-        if not (path.parent / "__init__.py").exists():
+        if not self._is_regular_package(path.parent):
             # Outside any regular package the file is a script or part of a namespace package:
             # its name from src/ or the root wins over its bare file name.
             names = []
@@ -70,7 +88,7 @@ class ModuleIndex:
         """The project module called ``dotted``, trying the importer's folder for scripts."""
         if dotted in self.by_name:
             return dotted
-        if importer_path is not None and not (importer_path.parent / "__init__.py").exists():
+        if importer_path is not None and not self._is_regular_package(importer_path.parent):
             folder = importer_path.parent
             head = dotted.replace(".", "/")
             for candidate in (folder / f"{head}.py", folder / head / "__init__.py"):
@@ -86,15 +104,3 @@ class ModuleIndex:
             if module is not None:
                 return module, parts[cut:]
         return None
-
-
-def _package_parts(path: Path) -> list[str]:
-    """Module name parts counted from the topmost folder with an ``__init__.py`` chain."""
-    parts = [path.stem] if path.name != "__init__.py" else []
-    folder = path.parent
-    while (folder / "__init__.py").exists() and folder.name.isidentifier():
-        parts.insert(0, folder.name)
-        if folder.parent == folder:
-            break
-        folder = folder.parent
-    return parts
