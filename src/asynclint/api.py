@@ -119,9 +119,10 @@ def open_session(
         if reuse_run:
             found = cache.get_run(key)
             if found is not None:  # the same files and settings: nothing to analyse again
+                # Nothing is resolved: the catalog is not even loaded.
                 empty = Project(
                     ModuleIndex(files.root, []),
-                    catalog_for(settings),
+                    Catalog(),
                     lambda modules, bodies: None,
                     lambda p: display_path(p, cwd),
                 )
