@@ -45,6 +45,14 @@ class _SourceFile:
     path: Path
     data: bytes | None = None
     error: str | None = None
+    _key: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The content key of ``data`` (hashed once, for the run key and the caches)."""
+        if self._key is None:
+            self._key = content_key(self.data) if self.data is not None else "-"
+        return self._key
 
 
 @dataclass(slots=True)
@@ -114,7 +122,7 @@ def open_session(
         cache = FactsCache(folder)
         key = run_key(
             repr((settings, sorted(str(p) for p in files.targets), str(cwd))),
-            [(str(path), source.data) for path, source in sorted(sources.items())],
+            [(str(path), source.key) for path, source in sorted(sources.items())],
         )
         if reuse_run:
             found = cache.get_run(key)
@@ -311,10 +319,10 @@ class _Loader:
         found: dict[Path, tuple[str, int, int]] = {}
         pending: list[tuple[Path, str, bytes]] = []
         for path in paths:
-            data = self.sources[path].data
+            source = self.sources[path]
+            data, key = source.data, source.key
             if data is None:
                 continue
-            key = content_key(data)
             verdict = verdicts.get(key)
             if verdict is None:
                 pending.append((path, key, data))
@@ -391,7 +399,7 @@ class _Loader:
                     facts_module.ModuleFacts(shown, error=(source.error or "unreadable", 1, 1)),
                 )
                 continue
-            key = content_key(source.data)
+            key = source.key
             if module in conditional and verdicts.get(key) == _NO_LOOP_CODE:
                 continue
             cached = self.cache.get(key) if self.cache else None

@@ -26,13 +26,13 @@ def content_key(data: bytes) -> str:
     return digest.hexdigest()
 
 
-def run_key(settings_fingerprint: str, files: list[tuple[str, bytes | None]]) -> str:
-    """Identity of a whole run: tool version, settings and every project file's content."""
+def run_key(settings_fingerprint: str, files: list[tuple[str, str]]) -> str:
+    """Identity of a whole run: tool version, settings and every project file's content key
+    (``-`` for a file that could not be read)."""
     digest = hashlib.sha256(f"{__version__}\0{FACTS_SCHEMA}\0{settings_fingerprint}".encode())
-    for path, data in files:
+    for path, key in files:
         digest.update(path.encode("utf-8", "surrogateescape"))
-        digest.update(b"\0")
-        digest.update(hashlib.sha256(data).digest() if data is not None else b"-")
+        digest.update(f"\0{key}\0".encode())
     return digest.hexdigest()
 
 
