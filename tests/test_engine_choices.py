@@ -93,3 +93,32 @@ def test_a_helper_calling_its_argument_runs_it_on_the_loop() -> None:
 def test_a_declared_offload_wrapper_does_not() -> None:
     settings = replace(Settings(), extra_offload_wrappers=("tasks.in_worker",))
     assert check_source(HIGHER_ORDER, "tasks.py", settings) == []
+
+
+ROUTE_CALLED_BY_PROJECT_CODE = """\
+import requests
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/report")
+async def report():
+    return requests.get("https://example.com", timeout=5).json()
+
+
+class Scheduler:
+    def nightly(self):
+        result = report()
+        return result
+"""
+
+
+def test_an_async_route_that_project_code_calls_is_not_offered_make_sync() -> None:
+    # Turning `report` into `def` would break `report()` in Scheduler.nightly, whose body
+    # nothing on the loop reaches (it is parsed only to look for such calls).
+    [called] = check_source(ROUTE_CALLED_BY_PROJECT_CODE, "routes.py")
+    assert called.fix is not None and called.fix.kind == "to-thread"
+    uncalled = ROUTE_CALLED_BY_PROJECT_CODE.replace("result = report()", "result = None")
+    [alone] = check_source(uncalled, "routes.py")
+    assert alone.fix is not None and alone.fix.kind == "make-sync"
