@@ -680,3 +680,46 @@ def test_golden_describe_fix_edits_match_apply_fixes(name: str) -> None:
         assert fix is not None and fix.edits and fix.description
         expected = apply_fixes(before, [target], unsafe=True).source
         assert apply_edits(before, fix.edits) == expected
+
+
+# -- rendering a replacement: the expression alone, or its whole statement -----------------------
+
+RENDER_SOURCES = sorted(
+    [*GOLDEN_DIR.glob("*.before.py"), *(Path(__file__).parent / "fixtures").glob("*.py")]
+)
+
+
+@pytest.mark.parametrize("path", RENDER_SOURCES, ids=lambda p: p.name)
+def test_rendering_the_expression_alone_gives_the_statement_s_replacement(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from asynclint import fixes as fixes_module
+    from asynclint.api import check_source
+    from asynclint.fixes.context import FixContext
+
+    source = path.read_text(encoding="utf-8")
+    findings = [f for f in check_source(source, path.name) if f.fix and f.fix.kind]
+    alone = fixes_module.describe_fixes(source, findings)
+    fixes_module._context_for.cache_clear()
+    monkeypatch.setattr(FixContext, "_rendered_alone", lambda self, *args: None)
+    assert fixes_module.describe_fixes(source, findings) == alone
+    fixes_module._context_for.cache_clear()
+
+
+def test_both_renderings_are_exercised() -> None:
+    from asynclint.api import check_source
+    from asynclint.fixes.context import FixContext
+
+    used = {"alone": 0, "statement": 0}
+    for path in RENDER_SOURCES:
+        source = path.read_text(encoding="utf-8")
+        findings = [f for f in check_source(source, path.name) if f.fix and f.fix.kind]
+        context = FixContext(source, frozenset(f.span.line for f in findings))
+        render = context._rendered_alone
+        for finding in findings:
+            call = context.find_call(finding.span, finding.snippet)
+            if call is None:
+                continue
+            start, end = context.offsets_of(call)
+            used["alone" if render(call, call, start, end) else "statement"] += 1
+    assert used["alone"] >= 20 and used["statement"] >= 2, used

@@ -101,6 +101,9 @@ class FixContext:
         Only the top-level statement holding ``node`` is rendered again, not the whole module.
         """
         start, end = self.offsets_of(node)
+        alone = self._rendered_alone(node, new_node, start, end)
+        if alone is not None:
+            return alone
         scopes: list[tuple[cst.CSTNode, int]] = [(self.module, 0)]
         statement = self._top_level_statement(node)
         if statement is not None and statement in self._statement_offsets():
@@ -119,6 +122,22 @@ class FixContext:
             ):
                 return Replacement(start, end, new_text[head : len(new_text) - tail])
         raise AssertionError("a fix changed text outside its node")
+
+    def _rendered_alone(
+        self, node: cst.CSTNode, new_node: cst.CSTNode, start: int, end: int
+    ) -> Replacement | None:
+        """The replacement from rendering just the two expressions, when ``node`` renders alone
+        exactly as it is written. Most do; a node spanning lines of an indented block does not
+        (LibCST indents its continuation lines from the block), and then the statement is
+        rendered instead."""
+        if not isinstance(node, cst.BaseExpression) or not isinstance(new_node, cst.BaseExpression):
+            return None
+        own = (*node.lpar, *node.rpar)
+        if self.module.code_for_node(_without_parentheses(node, own)) != self.text.text[start:end]:
+            return None
+        return Replacement(
+            start, end, self.module.code_for_node(_without_parentheses(new_node, own))
+        )
 
     def _top_level_statement(self, node: cst.CSTNode) -> cst.CSTNode | None:
         for child, parent in self.ancestors(node):
@@ -243,6 +262,18 @@ class FixContext:
             or (isinstance(parent, cst.Subscript) and parent.value is call)
             or (isinstance(parent, cst.Call) and parent.func is call)
         )
+
+
+def _without_parentheses(
+    node: cst.BaseExpression, own: tuple[cst.CSTNode, ...]
+) -> cst.BaseExpression:
+    """``node`` without the parentheses in ``own`` (those of the node being replaced, which stay
+    in the text around the replacement); parentheses a fix adds are kept."""
+    lpar = tuple(p for p in node.lpar if not any(p is mine for mine in own))
+    rpar = tuple(p for p in node.rpar if not any(p is mine for mine in own))
+    if len(lpar) == len(node.lpar) and len(rpar) == len(node.rpar):
+        return node
+    return node.with_changes(lpar=lpar, rpar=rpar)
 
 
 def last_name(expression: cst.BaseExpression) -> str:
