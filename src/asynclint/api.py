@@ -172,13 +172,13 @@ def open_session(
 
     try:
         project.settle(work)
-        loader.save()
         syntax_errors = loader.syntax_errors(
             [
                 path
                 for path in files.targets
                 if index.module_for(path) not in project.facts and sources[path].data is not None
-            ]
+            ],
+            meanwhile=loader.save,
         )
     finally:
         loader.close()
@@ -313,8 +313,13 @@ class _Loader:
             self._verdicts = self.cache.syntax_verdicts() if self.cache else {}
         return self._verdicts
 
-    def syntax_errors(self, paths: Sequence[Path]) -> dict[Path, tuple[str, int, int]]:
-        """Syntax errors of files that were not parsed, remembered by content like facts."""
+    def syntax_errors(
+        self, paths: Sequence[Path], meanwhile: Callable[[], None]
+    ) -> dict[Path, tuple[str, int, int]]:
+        """Syntax errors of files that were not parsed, remembered by content like facts.
+
+        ``meanwhile`` runs while the pool checks them (writing the facts cache costs the main
+        process a moment that the workers need not wait for)."""
         verdicts = self._syntax_verdicts()
         found: dict[Path, tuple[str, int, int]] = {}
         pending: list[tuple[Path, str, bytes]] = []
@@ -331,9 +336,12 @@ class _Loader:
         blobs = [data for _, _, data in pending]
         pool = self._pool_for(len(blobs))
         if pool is None:
+            meanwhile()
             results = [_syntax_error(blob) for blob in blobs]
         else:
-            results = list(pool.map(_syntax_error, blobs, chunksize=32))
+            checking = pool.map(_syntax_error, blobs, chunksize=32)  # submitted at once
+            meanwhile()
+            results = list(checking)
         for (path, key, _), verdict in zip(pending, results, strict=True):
             verdicts[key] = verdict or "ok"
             self._verdicts_changed = True
