@@ -752,7 +752,7 @@ _SPAN_KINDS: dict[type, str] = {
 }
 
 
-def _ast_spans(
+def builtin_spans(
     nodes: list[ast.AST], source: str, blanked: tuple[tuple[int, int], ...] = ()
 ) -> dict[str, list[Span]]:
     """Positions of calls, defs, for/with statements and comprehension iterables.
@@ -801,15 +801,15 @@ def _ast_spans(
             if lines is None and (not source.isascii()):
                 lines = _LINE_SPLIT.split(source)
             if lines is not None:
-                col = _char_column(lines, line, col)
-                end_col = _char_column(lines, end_line, end_col)
+                col = char_column(lines, line, col)
+                end_col = char_column(lines, end_line, end_col)
             spans.append((line, col + 1, end_line, end_col + 1))
         result[kind] = spans
         result[kind + ":names"] = [item[4] for item in items]  # type: ignore[assignment]
     return result
 
 
-def _char_column(lines: list[str], line: int, byte_col: int) -> int:
+def char_column(lines: list[str], line: int, byte_col: int) -> int:
     text = lines[line - 1] if 0 < line <= len(lines) else ""
     if text.isascii():
         return byte_col
@@ -838,7 +838,7 @@ def _assign_positions(
     def_nodes = [node for node, _ in ex.def_nodes]
     site_nodes = [node for node, _ in ex.site_nodes]
     comp_iters = [node.iter for node, _ in ex.comp_nodes]
-    spans = _ast_spans(nodes, source, blanked) if nodes is not None else None
+    spans = builtin_spans(nodes, source, blanked) if nodes is not None else None
     ok = (
         spans is not None
         and len(spans["attr"]) == len(ex.attribute_nodes)
@@ -1012,20 +1012,3 @@ def _holds_loop_code(nodes: list[ast.AST], source: str) -> bool:
     if LOOP_HOOKS.search(source) is not None:
         return True
     return any(isinstance(node, _LOOP_NODES) for node in nodes)
-
-
-def parent_map(root: cst.CSTNode) -> dict[cst.CSTNode, cst.CSTNode]:
-    """Parent of every node reachable through code fields (what ``ParentNodeProvider`` gives for
-    them, at a fraction of its cost: whitespace and punctuation nodes are not visited)."""
-    parents: dict[cst.CSTNode, cst.CSTNode] = {}
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        for field_name in code_fields(type(node)):
-            value = getattr(node, field_name)
-            children = value if isinstance(value, (tuple, list)) else (value,)
-            for child in children:
-                if isinstance(child, cst.CSTNode):
-                    parents[child] = node
-                    stack.append(child)
-    return parents

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import cast
 
@@ -13,8 +13,8 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from asynclint import masking
 from asynclint.catalog import builtin_catalog
 from asynclint.cstparse import parse_valid_module
-from asynclint.extractor import parent_map
 from asynclint.fixes.imports import ModuleImports, imported_packages
+from asynclint.fixes.positions import index_nodes
 from asynclint.fixes.text import Replacement, SourceText
 from asynclint.models import Span
 
@@ -61,14 +61,15 @@ class FixContext:
                 raise
             parsed, packages, module = source, None, cst.parse_module(source)
         self.text = self.source if parsed is source else SourceText(parsed)
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        self.module = wrapper.module
-        self._positions = wrapper.resolve(PositionProvider)
-        self._parents = parent_map(self.module)
+        self.module = module
+        index = index_nodes(module, parsed)
+        self._parents = index.parents
+        self._ranges = index.ranges
+        self._provided: Mapping[cst.CSTNode, CodeRange] | None = None
         self.imports = ModuleImports.of(self.module, packages)
         self._offsets_cache: dict[cst.CSTNode, int] | None = None
         self._calls_by_start: dict[tuple[int, int], list[tuple[cst.Call, CodeRange]]] = {}
-        for node, code_range in self._positions.items():
+        for node, code_range in self._all_ranges().items():
             if isinstance(node, cst.Call):
                 key = (code_range.start.line, code_range.start.column + 1)
                 self._calls_by_start.setdefault(key, []).append((node, code_range))
@@ -83,12 +84,23 @@ class FixContext:
         end = self.source.offset(*self.text.position(replacement.end))
         return Replacement(start, end, replacement.content)
 
+    def _all_ranges(self) -> Mapping[cst.CSTNode, CodeRange]:
+        """The paired ranges, or LibCST's own for every node when they could not be paired."""
+        return self._ranges if self._ranges is not None else self._provider_ranges()
+
+    def _provider_ranges(self) -> Mapping[cst.CSTNode, CodeRange]:
+        if self._provided is None:
+            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+            self._provided = wrapper.resolve(PositionProvider)
+        return self._provided
+
     def range_of(self, node: cst.CSTNode) -> CodeRange:
-        return self._positions[node]
+        found = self._ranges.get(node) if self._ranges is not None else None
+        return found if found is not None else self._provider_ranges()[node]
 
     def offsets_of(self, node: cst.CSTNode) -> tuple[int, int]:
         """String offsets of a node without its own parentheses and surrounding whitespace."""
-        code_range = self._positions[node]
+        code_range = self.range_of(node)
         return (
             self.text.offset(code_range.start.line, code_range.start.column + 1),
             self.text.offset(code_range.end.line, code_range.end.column + 1),
@@ -180,7 +192,7 @@ class FixContext:
         point = (span.line, span.column - 1)
         holding = [
             (code_range.start.line, code_range.start.column, node)
-            for node, code_range in self._positions.items()
+            for node, code_range in self._all_ranges().items()
             if isinstance(node, cst.FunctionDef)
             and (code_range.start.line, code_range.start.column)
             <= point
