@@ -370,7 +370,8 @@ class _Loader:
         results = self._run(jobs)
         assert self.project is not None
         verdicts = self._syntax_verdicts()
-        for (module, key, _), facts in zip(module_jobs, results, strict=False):
+        parsed, fragments = results[: len(module_jobs)], results[len(module_jobs) :]
+        for (module, key, _), facts in zip(module_jobs, parsed, strict=True):
             if facts is None:  # valid, and nothing in it runs on the loop
                 verdicts[key] = _NO_LOOP_CODE
                 self._verdicts_changed = True
@@ -379,7 +380,6 @@ class _Loader:
             if facts.error is None or facts.error[0].startswith("syntax"):
                 self._keys[module] = key
                 self._unsaved.add(module)
-        fragments = results[len(module_jobs) :]
         for (module, qualnames, _), fragment in zip(body_jobs, fragments, strict=True):
             self.project.facts[module].merge_bodies(fragment, qualnames)
             if module in self._keys:

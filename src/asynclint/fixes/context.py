@@ -62,7 +62,7 @@ class FixContext:
             parsed, packages, module = source, None, cst.parse_module(source)
         self.text = self.source if parsed is source else SourceText(parsed)
         self.module = module
-        index = index_nodes(module, parsed)
+        index = index_nodes(module, parsed, tree if parsed is source else None)
         self._parents = index.parents
         self._ranges = index.ranges
         self._provided: Mapping[cst.CSTNode, CodeRange] | None = None

@@ -28,8 +28,9 @@ class NodeIndex:
     ranges: dict[cst.CSTNode, CodeRange] | None
 
 
-def index_nodes(module: cst.Module, text: str) -> NodeIndex:
-    """Parents of every node reachable through code fields, and the ranges fixes need."""
+def index_nodes(module: cst.Module, text: str, tree: ast.Module | None = None) -> NodeIndex:
+    """Parents of every node reachable through code fields, and the ranges fixes need
+    (``tree``: CPython's parse of ``text``, when the caller has it)."""
     parents: dict[cst.CSTNode, cst.CSTNode] = {}
     calls: list[cst.Call] = []
     definitions: list[cst.FunctionDef] = []
@@ -50,16 +51,21 @@ def index_nodes(module: cst.Module, text: str) -> NodeIndex:
         for child in children:
             parents[child] = node
         stack.extend(reversed(children))
-    return NodeIndex(parents, _paired_ranges(module, text, calls, definitions))
+    return NodeIndex(parents, _paired_ranges(module, text, tree, calls, definitions))
 
 
 def _paired_ranges(
-    module: cst.Module, text: str, calls: list[cst.Call], definitions: list[cst.FunctionDef]
+    module: cst.Module,
+    text: str,
+    tree: ast.Module | None,
+    calls: list[cst.Call],
+    definitions: list[cst.FunctionDef],
 ) -> dict[cst.CSTNode, CodeRange] | None:
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
+    if tree is None:
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
     spans = builtin_spans(all_nodes(tree), text)
     call_names, def_names = spans["call:names"], spans["def:names"]
     if len(spans["call"]) != len(calls) or len(spans["def"]) != len(definitions):
