@@ -122,6 +122,17 @@ def code_fields(cls: type) -> tuple[str, ...]:
     return found
 
 
+# What a field value is, by its class: LibCST's node classes are ABCs, whose isinstance checks
+# run Python code, and the walk asks for every field of every node.
+_NODE, _SEQUENCE, _OTHER = "node", "sequence", "other"
+_KINDS: dict[type, str] = {tuple: _SEQUENCE, list: _SEQUENCE}
+
+
+def _kind_of(cls: type) -> str:
+    kind = _KINDS[cls] = _NODE if issubclass(cls, cst.CSTNode) else _OTHER
+    return kind
+
+
 class _Extractor(cst.CSTVisitor):
     def __init__(self, facts: ModuleFacts) -> None:
         super().__init__()
@@ -148,7 +159,7 @@ class _Extractor(cst.CSTVisitor):
     # Node class -> (visit, leave) functions of this class, looked up once. Plain functions, not
     # bound methods: an instance holding its own bound methods would be a reference cycle, and
     # the whole tree it points to would wait for the garbage collector instead of being freed.
-    _handlers: ClassVar[dict[type, tuple[Any, Any]]] = {}
+    _handlers: ClassVar[dict[type, tuple[Any, Any, tuple[str, ...]]]] = {}
 
     def walk(self, node: cst.CSTNode) -> None:
         cls = type(node)
@@ -158,16 +169,18 @@ class _Extractor(cst.CSTVisitor):
             handlers = self._handlers[cls] = (
                 getattr(type(self), f"visit_{name}", None),
                 getattr(type(self), f"leave_{name}", None),
+                code_fields(cls),
             )
-        visit, leave = handlers
+        visit, leave, fields = handlers
         if visit is None or visit(self, node) is not False:
-            for field_name in code_fields(cls):
+            for field_name in fields:
                 value = getattr(node, field_name)
-                if isinstance(value, cst.CSTNode):
+                kind = _KINDS.get(value.__class__) or _kind_of(value.__class__)
+                if kind is _NODE:
                     self.walk(value)
-                elif isinstance(value, (tuple, list)):
+                elif kind is _SEQUENCE:
                     for item in value:
-                        if isinstance(item, cst.CSTNode):
+                        if (_KINDS.get(item.__class__) or _kind_of(item.__class__)) is _NODE:
                             self.walk(item)
         if leave is not None:
             leave(self, node)
