@@ -105,3 +105,21 @@ def test_run_with_the_collector_paused_gives_the_same_findings(
         gc.enable()
     assert [f.code for f in paused.findings] == ["AL212"]
     assert paused.findings == disabled.findings
+
+
+def test_pool_workers_collect_between_jobs(collector_on: None, tmp_path: Path) -> None:
+    """Workers are forked while a session has the collector paused; left paused, they would
+    keep every job's small cycles for the whole run."""
+    from asynclint.api import _Loader
+    from asynclint.config import Settings
+    from asynclint.modules import ModuleIndex
+
+    loader = _Loader(ModuleIndex(tmp_path, []), None, Settings(cache=False), tmp_path)
+    with collector_paused():
+        pool = loader._pool_for(100)
+        try:
+            if pool is None:
+                pytest.skip("one CPU: no pool")
+            assert pool.submit(gc.isenabled).result(timeout=60) is True
+        finally:
+            loader.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import gc
 import os
 import symtable
 import warnings
@@ -287,7 +288,12 @@ class _Loader:
     def _pool_for(self, jobs: int) -> ProcessPoolExecutor | None:
         """One process pool per session, started when a round of jobs is big enough to pay."""
         if self._pool is None and jobs >= _PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1:
-            self._pool = ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, 8))
+            # Forked workers inherit the session's paused collector; each job pauses it on its
+            # own, so between jobs it runs and frees what jobs leave (closure cycles that
+            # ast.literal_eval makes, a few hundred objects a file).
+            self._pool = ProcessPoolExecutor(
+                max_workers=min(os.cpu_count() or 1, 8), initializer=gc.enable
+            )
         return self._pool if jobs > 1 else None
 
     def _run(self, jobs: list[tuple[Callable[[Any], Any], tuple]]) -> list:
