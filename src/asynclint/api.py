@@ -288,9 +288,9 @@ class _Loader:
     def _pool_for(self, jobs: int) -> ProcessPoolExecutor | None:
         """One process pool per session, started when a round of jobs is big enough to pay."""
         if self._pool is None and jobs >= _PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1:
-            # Forked workers inherit the session's paused collector; each job pauses it on its
-            # own, so between jobs it runs and frees what jobs leave (closure cycles that
-            # ast.literal_eval makes, a few hundred objects a file).
+            # Forked workers inherit the session's paused collector. Each job pauses it on its
+            # own, so it may run between jobs: should any code a job calls make cycles, a
+            # worker must not keep them for the whole run.
             self._pool = ProcessPoolExecutor(
                 max_workers=min(os.cpu_count() or 1, 8), initializer=gc.enable
             )

@@ -265,7 +265,7 @@ class _Extractor(cst.CSTVisitor):
                 return ("union", self.expr(node.left, depth + 1), self.expr(node.right, depth + 1))
             return UNKNOWN
         if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-            value = node.evaluated_value
+            value = _string_value(node)
             return ("lit", value if isinstance(value, str) else None)
         if isinstance(node, cst.Integer):
             try:
@@ -305,7 +305,7 @@ class _Extractor(cst.CSTVisitor):
             return ()
         node = annotation.annotation
         if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-            text = node.evaluated_value
+            text = _string_value(node)
             if isinstance(text, str):
                 try:
                     node = cst.parse_expression(text)
@@ -673,6 +673,29 @@ class _Extractor(cst.CSTVisitor):
             prefix = "" if owner == MODULE_SCOPE else f"{owner}."
             name = self.lambda_names[id(node)] = f"{prefix}<lambda#{count}>"
         return name
+
+
+def _string_value(node: cst.BaseExpression) -> str | bytes | None:
+    """What LibCST's ``evaluated_value`` gives for a string or a concatenation of strings.
+
+    That property calls ``ast.literal_eval``, whose nested helper functions make a reference
+    cycle on every call: garbage that only the cyclic collector frees, and runs pause it
+    (decision 0013). CPython's parse of the literal gives the same value and no cycle.
+    """
+    if isinstance(node, cst.SimpleString):
+        try:
+            parsed = ast.parse(node.value, mode="eval").body
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            return None
+        value = parsed.value if isinstance(parsed, ast.Constant) else None
+        return value if isinstance(value, (str, bytes)) else None
+    if isinstance(node, cst.ConcatenatedString):
+        left, right = _string_value(node.left), _string_value(node.right)
+        if isinstance(left, str) and isinstance(right, str):
+            return left + right
+        if isinstance(left, bytes) and isinstance(right, bytes):
+            return left + right
+    return None  # f-strings have no value before they run
 
 
 def _describe(node: cst.CSTNode) -> str:
