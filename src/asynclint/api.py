@@ -71,6 +71,14 @@ class Session:
     cached_findings: list[Finding] | None = None
     cache: FactsCache | None = None
     run_key: str = ""
+    # The run's process pool, kept when asked for (describing fixes reuses its warm workers).
+    workers: ProcessPoolExecutor | None = None
+
+    def close(self) -> None:
+        """Shut down the kept process pool, if any."""
+        if self.workers is not None:
+            self.workers.shutdown()
+            self.workers = None
 
 
 def catalog_for(settings: Settings) -> Catalog:
@@ -106,8 +114,12 @@ def open_session(
     *,
     overlay: dict[Path, bytes] | None = None,
     reuse_run: bool = False,
+    keep_workers: bool = False,
 ) -> Session:
-    """Discover, load and analyse. ``overlay`` replaces file contents (used by ``--fix``)."""
+    """Discover, load and analyse. ``overlay`` replaces file contents (used by ``--fix``).
+
+    ``keep_workers``: the session keeps its process pool, if it started one, until
+    :meth:`Session.close`."""
     settings = settings if settings is not None else settings_for(paths)
     files = discover(paths, settings)
     cwd = Path.cwd()
@@ -181,7 +193,12 @@ def open_session(
             ],
             meanwhile=loader.save,
         )
-    finally:
+    except BaseException:
+        loader.close()
+        raise
+    if keep_workers:
+        session.workers = loader.release_pool()
+    else:
         loader.close()
     for module in sorted(session.target_modules):
         facts = project.facts.get(module)
@@ -310,9 +327,14 @@ class _Loader:
         return results
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
+        pool = self.release_pool()
+        if pool is not None:
+            pool.shutdown()
+
+    def release_pool(self) -> ProcessPoolExecutor | None:
+        """The pool, which the caller now owns (None if none was started)."""
+        pool, self._pool = self._pool, None
+        return pool
 
     def _syntax_verdicts(self) -> dict[str, tuple | str]:
         if self._verdicts is None:

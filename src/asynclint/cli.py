@@ -13,12 +13,15 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from asynclint import __version__
 from asynclint.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from asynclint.api import Session
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -189,10 +192,7 @@ def check(
     write_baseline: str | None,
 ) -> None:
     """Check PATHS (default: the current folder) for code that blocks the event loop."""
-    from asynclint import report
-    from asynclint.api import display_path, open_session, result_of
-    from asynclint.baseline import BaselineError, load_baseline
-    from asynclint.baseline import write_baseline as save_baseline
+    from asynclint.api import display_path, open_session
 
     targets = list(paths) or ["."]
     try:
@@ -211,6 +211,8 @@ def check(
         _fail(str(error))
         return
     fixed = 0
+    # JSON and SARIF describe every fix, in the run's own workers (already warm) if it had any.
+    describes = output_format in ("json", "sarif")
     if fix or diff:
         from asynclint.fixing import fix_paths, unified_diff
 
@@ -229,9 +231,45 @@ def check(
             )
             sys.exit(EXIT_FINDINGS if run.changed and not exit_zero else EXIT_CLEAN)
         fixed = run.fixed
-        session = open_session(targets, settings)
+        session = open_session(targets, settings, keep_workers=describes)
     else:
-        session = open_session(targets, settings, reuse_run=True)
+        session = open_session(targets, settings, reuse_run=True, keep_workers=describes)
+    try:
+        _report_check(
+            session,
+            output_format=output_format,
+            output_file=output_file,
+            exit_zero=exit_zero,
+            show_source=show_source,
+            statistics=statistics,
+            baseline=baseline,
+            write_baseline=write_baseline,
+            fixed=fixed,
+            unsafe_fixes=unsafe_fixes,
+        )
+    finally:
+        session.close()
+
+
+def _report_check(
+    session: Session,
+    *,
+    output_format: str,
+    output_file: str | None,
+    exit_zero: bool,
+    show_source: bool,
+    statistics: bool,
+    baseline: str | None,
+    write_baseline: str | None,
+    fixed: int,
+    unsafe_fixes: bool,
+) -> None:
+    """Report a checked session: warnings, baseline, fix descriptions, the report, exit code."""
+    from asynclint import report
+    from asynclint.api import result_of
+    from asynclint.baseline import BaselineError, load_baseline
+    from asynclint.baseline import write_baseline as save_baseline
+
     result = result_of(session)
     for warning in result.warnings:
         click.echo(f"asynclint: warning: {warning}", err=True)

@@ -60,7 +60,9 @@ def describe_fixes(session: Session, findings: Sequence[Finding]) -> list[Findin
         if missing:
             todo.append((str(absolute), missing))
     if todo:
-        if len(todo) >= 2 and (os.cpu_count() or 1) > 1:
+        if len(todo) >= 2 and session.workers is not None:
+            results = list(session.workers.map(_describe_file, todo))  # workers have LibCST
+        elif len(todo) >= 2 and (os.cpu_count() or 1) > 1:
             with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, 8)) as pool:
                 results = list(pool.map(_describe_file, todo))
         else:
