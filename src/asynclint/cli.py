@@ -13,15 +13,12 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import NoReturn
 
 import click
 
 from asynclint import __version__
 from asynclint.config import ConfigError, Settings, load_settings
-
-if TYPE_CHECKING:
-    from asynclint.api import Session
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -192,7 +189,10 @@ def check(
     write_baseline: str | None,
 ) -> None:
     """Check PATHS (default: the current folder) for code that blocks the event loop."""
-    from asynclint.api import display_path, open_session
+    from asynclint import report
+    from asynclint.api import display_path, open_session, result_of
+    from asynclint.baseline import BaselineError, load_baseline
+    from asynclint.baseline import write_baseline as save_baseline
 
     targets = list(paths) or ["."]
     try:
@@ -235,76 +235,43 @@ def check(
     else:
         session = open_session(targets, settings, reuse_run=True, keep_workers=describes)
     try:
-        _report_check(
-            session,
-            output_format=output_format,
-            output_file=output_file,
-            exit_zero=exit_zero,
+        result = result_of(session)
+        for warning in result.warnings:
+            click.echo(f"asynclint: warning: {warning}", err=True)
+        if session.files.missing and not session.files.targets:
+            _fail("no Python files found: " + ", ".join(session.files.missing))
+
+        findings = result.findings
+        if write_baseline:
+            count = save_baseline(write_baseline, findings)
+            click.echo(
+                f"Wrote {count} finding{'s' if count != 1 else ''} to {write_baseline}.", err=True
+            )
+            sys.exit(EXIT_CLEAN)
+        if baseline:
+            try:
+                findings = load_baseline(baseline).filter_new(findings)
+            except BaselineError as error:
+                _fail(str(error))
+        if output_format in ("json", "sarif"):
+            # Only these formats carry the edits; text marks fixability from the requested fix.
+            from asynclint.fixing import describe_fixes
+
+            findings = describe_fixes(session, findings)
+        options = report.ReportOptions(
             show_source=show_source,
+            color=report.should_color(sys.stdout) and output_file is None,
             statistics=statistics,
-            baseline=baseline,
-            write_baseline=write_baseline,
+            files_checked=result.files_checked,
             fixed=fixed,
             unsafe_fixes=unsafe_fixes,
         )
+        _emit(report.render(output_format, findings, options), output_file)
+        if findings and not exit_zero:
+            sys.exit(EXIT_FINDINGS)
+        sys.exit(EXIT_CLEAN)
     finally:
         session.close()
-
-
-def _report_check(
-    session: Session,
-    *,
-    output_format: str,
-    output_file: str | None,
-    exit_zero: bool,
-    show_source: bool,
-    statistics: bool,
-    baseline: str | None,
-    write_baseline: str | None,
-    fixed: int,
-    unsafe_fixes: bool,
-) -> None:
-    """Report a checked session: warnings, baseline, fix descriptions, the report, exit code."""
-    from asynclint import report
-    from asynclint.api import result_of
-    from asynclint.baseline import BaselineError, load_baseline
-    from asynclint.baseline import write_baseline as save_baseline
-
-    result = result_of(session)
-    for warning in result.warnings:
-        click.echo(f"asynclint: warning: {warning}", err=True)
-    if session.files.missing and not session.files.targets:
-        _fail("no Python files found: " + ", ".join(session.files.missing))
-
-    findings = result.findings
-    if write_baseline:
-        count = save_baseline(write_baseline, findings)
-        click.echo(
-            f"Wrote {count} finding{'s' if count != 1 else ''} to {write_baseline}.", err=True
-        )
-        sys.exit(EXIT_CLEAN)
-    if baseline:
-        try:
-            findings = load_baseline(baseline).filter_new(findings)
-        except BaselineError as error:
-            _fail(str(error))
-    if output_format in ("json", "sarif"):
-        # Only these formats carry the edits; text marks fixability from the requested fix.
-        from asynclint.fixing import describe_fixes
-
-        findings = describe_fixes(session, findings)
-    options = report.ReportOptions(
-        show_source=show_source,
-        color=report.should_color(sys.stdout) and output_file is None,
-        statistics=statistics,
-        files_checked=result.files_checked,
-        fixed=fixed,
-        unsafe_fixes=unsafe_fixes,
-    )
-    _emit(report.render(output_format, findings, options), output_file)
-    if findings and not exit_zero:
-        sys.exit(EXIT_FINDINGS)
-    sys.exit(EXIT_CLEAN)
 
 
 def _emit(text: str, output_file: str | None) -> None:
