@@ -845,6 +845,44 @@ def builtin_spans(
     return result
 
 
+def calls_and_defs_pair(
+    spans: dict[str, list[Span]], calls: list[cst.Call], definitions: list[cst.FunctionDef]
+) -> bool:
+    """Whether CPython's calls and defs (from :func:`builtin_spans`) pair one to one, in order,
+    with LibCST's: same counts, same callee names of plain-name calls, same function names."""
+    call_names, def_names = spans["call:names"], spans["def:names"]
+    return (
+        len(spans["call"]) == len(calls)
+        and len(spans["def"]) == len(definitions)
+        and all(
+            name == (call.func.value if isinstance(call.func, cst.Name) else "")
+            for name, call in zip(call_names, calls, strict=True)  # type: ignore[arg-type]
+        )
+        and all(
+            name == node.name.value
+            for name, node in zip(def_names, definitions, strict=True)  # type: ignore[arg-type]
+        )
+    )
+
+
+def code_children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The nodes in ``node``'s code fields, in source order (the extractor's walk inlines the
+    same steps: it runs for every node of every parse)."""
+    children: list[cst.CSTNode] = []
+    for field_name in code_fields(type(node)):
+        value = getattr(node, field_name)
+        kind = _KINDS.get(value.__class__) or _kind_of(value.__class__)
+        if kind is _NODE:
+            children.append(value)
+        elif kind is _SEQUENCE:
+            children.extend(
+                item
+                for item in value
+                if (_KINDS.get(item.__class__) or _kind_of(item.__class__)) is _NODE
+            )
+    return children
+
+
 def char_column(lines: list[str], line: int, byte_col: int) -> int:
     text = lines[line - 1] if 0 < line <= len(lines) else ""
     if text.isascii():
@@ -882,18 +920,9 @@ def _assign_positions(
             name == node.attr.value
             for name, node in zip(spans["attr:names"], ex.attribute_nodes, strict=False)  # type: ignore[arg-type]
         )
-        and len(spans["call"]) == len(ex.call_nodes)
-        and len(spans["def"]) == len(def_nodes)
         and len(spans["site"]) == len(site_nodes)
         and len(spans["comp"]) == len(comp_iters)
-        and all(
-            (name == node.func.value) if isinstance(node.func, cst.Name) else name == ""
-            for name, node in zip(spans["call:names"], ex.call_nodes, strict=False)  # type: ignore[arg-type]
-        )
-        and all(
-            name == node.name.value
-            for name, node in zip(spans["def:names"], def_nodes, strict=False)  # type: ignore[arg-type]
-        )
+        and calls_and_defs_pair(spans, ex.call_nodes, def_nodes)
     )
     if ok:
         assert spans is not None

@@ -16,7 +16,13 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange
 
-from asynclint.extractor import all_nodes, builtin_spans, char_column, code_fields
+from asynclint.extractor import (
+    all_nodes,
+    builtin_spans,
+    calls_and_defs_pair,
+    char_column,
+    code_children,
+)
 from asynclint.facts import _LINE_SPLIT, Span
 
 
@@ -41,13 +47,7 @@ def index_nodes(module: cst.Module, text: str, tree: ast.Module | None = None) -
             calls.append(node)
         elif isinstance(node, cst.FunctionDef):
             definitions.append(node)
-        children: list[cst.CSTNode] = []
-        for field_name in code_fields(type(node)):
-            value = getattr(node, field_name)
-            if isinstance(value, cst.CSTNode):
-                children.append(value)
-            elif isinstance(value, (tuple, list)):
-                children.extend(item for item in value if isinstance(item, cst.CSTNode))
+        children = code_children(node)
         for child in children:
             parents[child] = node
         stack.extend(reversed(children))
@@ -67,13 +67,7 @@ def _paired_ranges(
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
     spans = builtin_spans(all_nodes(tree), text)
-    call_names, def_names = spans["call:names"], spans["def:names"]
-    if len(spans["call"]) != len(calls) or len(spans["def"]) != len(definitions):
-        return None
-    for name, call in zip(call_names, calls, strict=True):
-        if name != (call.func.value if isinstance(call.func, cst.Name) else ""):
-            return None
-    if any(name != node.name.value for name, node in zip(def_names, definitions, strict=True)):
+    if not calls_and_defs_pair(spans, calls, definitions):
         return None
     ranges = {
         node: _code_range(span)
