@@ -111,7 +111,7 @@ def asynclint_command(tree: Path, cache_dir: Path, output_format: str) -> list[s
 
 def cached_entries(cache_dir: Path) -> int:
     """Cache entries written by a cold run = files asynclint actually parsed."""
-    return sum(1 for _ in (cache_dir / "facts").glob("*/*.pickle"))
+    return sum(1 for _ in (cache_dir / "facts").glob("*/*.msgpack"))
 
 
 def files_checked(tree: Path, cache_dir: Path) -> int | None:

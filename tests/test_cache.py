@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import subprocess
 import sys
@@ -11,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from asynclint import cache, cachecodec
 from asynclint.api import check_paths
+from asynclint.cache import default_cache_dir
 from asynclint.config import Settings
 
 HELPER_HARMLESS = """\
@@ -89,7 +92,7 @@ def cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def cache_entries(cache_dir: Path) -> list[Path]:
-    return sorted(p for p in cache_dir.rglob("*.pickle") if not p.name.startswith(".tmp-"))
+    return sorted(p for p in cache_dir.rglob("*.msgpack") if not p.name.startswith(".tmp-"))
 
 
 def test_warm_run_gives_identical_findings(project: Path, tmp_path: Path) -> None:
@@ -105,8 +108,9 @@ def test_warm_run_gives_identical_findings(project: Path, tmp_path: Path) -> Non
 def test_default_cache_folder_and_its_gitignore(project: Path) -> None:
     done = cli(project)
     assert done.returncode == 1, done.stderr
-    folder = project / ".asynclint_cache"
+    folder = default_cache_dir(project)
     assert folder.is_dir()
+    assert not (project / ".asynclint_cache").exists(), "nothing is written into the project"
     ignore = (folder / ".gitignore").read_text(encoding="utf-8")
     assert "*" in ignore.splitlines()
     assert cache_entries(folder)
@@ -175,7 +179,7 @@ def test_text_runs_reuse_and_invalidate_whole_run_results(project: Path) -> None
     assert "app/api.py:5:" in edited.stdout
     assert edited.stdout == text("--no-cache").stdout
 
-    for entry in cache_entries(project / ".asynclint_cache"):
+    for entry in cache_entries(default_cache_dir(project)):
         entry.write_bytes(b"garbage")
     assert text().stdout == edited.stdout
 
@@ -225,7 +229,7 @@ def test_corrupt_cache_entries_are_ignored(project: Path, tmp_path: Path, damage
 
 def test_corrupt_cache_through_the_cli(project: Path) -> None:
     first = cli(project)
-    for entry in cache_entries(project / ".asynclint_cache"):
+    for entry in cache_entries(default_cache_dir(project)):
         entry.write_bytes(b"\x80\x04garbage")
     second = cli(project)
     assert second.returncode == 1, second.stderr
@@ -260,7 +264,8 @@ def test_concurrent_runs_do_not_corrupt_the_cache(project: Path, tmp_path: Path)
             assert json.loads(stdout) == expected
     assert not [p for p in cache_dir.rglob(".tmp-*")], "no temporary files left behind"
     for entry in cache_entries(cache_dir):
-        pickle.loads(entry.read_bytes())
+        kind = entry.relative_to(cache_dir).parts[0]
+        cachecodec.decode(entry.read_bytes(), cache.secret_key(), f"{kind}/{entry.stem}")
     assert json.loads(cli(project, "--cache-dir", str(cache_dir)).stdout) == expected
 
 
@@ -281,3 +286,107 @@ def test_cache_is_shared_between_identical_files(tmp_path: Path) -> None:
     assert {Path(f.path).parent.name for f in second} == {"two"}
     assert [(f.line, f.code) for f in first] == [(f.line, f.code) for f in second]
     assert [p for p in cache_entries(cache_dir) if "facts" in p.parts] == facts_before
+
+
+# ---- the cache never runs code and detects damage -----------------------------------------------
+
+
+class _Payload:
+    """Unpickling this runs ``touch`` on a marker file: what a planted pickle would do."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple:
+        return (Path.touch, (self.marker,))
+
+
+def _plant(folder: Path, blob: bytes) -> None:
+    """Entries where this and earlier versions look for them, in every kind of cache folder."""
+    for kind in ("facts", "runs", "syntax"):
+        for name in ("index.pickle", "index.msgpack"):
+            (folder / kind).mkdir(parents=True, exist_ok=True)
+            (folder / kind / name).write_bytes(blob)
+    for entry in cache_entries(folder):
+        entry.write_bytes(blob)
+        entry.with_suffix(".pickle").write_bytes(blob)
+
+
+def test_a_planted_pickle_in_the_cache_never_runs(project: Path, tmp_path: Path) -> None:
+    in_tree = project / ".asynclint_cache"  # a cache folder a pull request could add
+    expected = json.loads(cli(project, "--no-cache").stdout)
+    cli(project, "--cache-dir", str(in_tree))
+    marker = tmp_path / "code-ran"
+    _plant(in_tree, pickle.dumps(_Payload(marker)))
+    for _ in range(2):
+        done = cli(project, "--cache-dir", str(in_tree))
+        assert done.returncode == 1, done.stderr
+        assert json.loads(done.stdout) == expected
+    assert not marker.exists()
+
+
+def test_entries_written_with_another_secret_are_misses(project: Path, tmp_path: Path) -> None:
+    """An entry made elsewhere (a planted or copied cache) is not trusted, however well formed."""
+    cache_dir = tmp_path / "cache"
+    expected = check(None)
+    check(cache_dir)
+    forged = {
+        "facts": cachecodec.encode(_empty_facts(), b"k" * 32, "x"),
+        "runs": cachecodec.encode([], b"k" * 32, "x"),
+    }
+    for entry in cache_entries(cache_dir):
+        kind = entry.relative_to(cache_dir).parts[0]
+        secret_free = cachecodec.encode(
+            cachecodec.decode(entry.read_bytes(), cache.secret_key(), f"{kind}/{entry.stem}"),
+            b"another machine's key".ljust(32, b"."),
+            f"{kind}/{entry.stem}",
+        )
+        entry.write_bytes(forged.get(kind, secret_free) if kind != "syntax" else secret_free)
+    assert check(cache_dir) == expected
+
+
+def _empty_facts() -> object:
+    from asynclint.facts import ModuleFacts
+
+    return ModuleFacts(path="app/api.py")
+
+
+def test_a_flipped_bit_in_an_entry_is_detected(project: Path, tmp_path: Path) -> None:
+    cache_dir = tmp_path / "cache"
+    expected = check(None)
+    check(cache_dir)
+    entries = cache_entries(cache_dir)
+    assert entries
+    for entry in entries:
+        data = bytearray(entry.read_bytes())
+        position = len(data) - 1 - (len(data) // 3)  # inside the payload
+        data[position] ^= 0x04
+        entry.write_bytes(bytes(data))
+        kind = entry.relative_to(cache_dir).parts[0]
+        with pytest.raises(ValueError, match="integrity"):
+            cachecodec.decode(bytes(data), cache.secret_key(), f"{kind}/{entry.stem}")
+    assert check(cache_dir) == expected
+
+
+def test_an_entry_moved_to_another_key_is_a_miss(project: Path, tmp_path: Path) -> None:
+    cache_dir = tmp_path / "cache"
+    expected = check(None)
+    check(cache_dir)
+    facts = sorted(p for p in cache_entries(cache_dir) if "facts" in p.parts)
+    assert len(facts) >= 2
+    contents = [p.read_bytes() for p in facts]
+    for path, data in zip(facts, contents[1:] + contents[:1], strict=True):
+        path.write_bytes(data)  # every entry now holds another file's facts
+    assert check(cache_dir) == expected
+
+
+def test_the_default_cache_is_outside_the_project(project: Path) -> None:
+    done = cli(project)
+    assert done.returncode == 1, done.stderr
+    folder = default_cache_dir(project)
+    assert cache_entries(folder)
+    assert Path(os.environ["ASYNCLINT_CACHE_HOME"]) in folder.parents
+    assert project not in folder.parents
+    assert default_cache_dir(project) != default_cache_dir(project.parent / "other" / project.name)
+    secret = Path(os.environ["ASYNCLINT_CACHE_HOME"]) / "secret.key"
+    assert secret.stat().st_mode & 0o077 == 0, "the key is readable by its owner only"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import pickle
 import textwrap
 from collections.abc import Callable
 from dataclasses import asdict
@@ -15,6 +14,7 @@ import pytest
 from asynclint import fixes as fixes_module
 from asynclint import masking
 from asynclint.api import check_paths, check_source
+from asynclint.cache import FactsCache
 from asynclint.config import Settings
 from asynclint.facts import extract, extract_bodies
 from asynclint.fixes import describe_fixes
@@ -262,11 +262,11 @@ def test_cached_facts_keep_the_bodies_a_run_parsed(tmp_path: Path) -> None:
     settings = Settings(cache_dir=str(tmp_path / "cache"))
     first = check_paths([tmp_path], settings).findings
     assert [(f.code, f.line) for f in first] == [("AL251", 5)]
-    entries = (tmp_path / "cache" / "facts").rglob("*.pickle")
+    entries = (tmp_path / "cache" / "facts").rglob("*.msgpack")
     cached = [
         facts
-        for _, facts in (pickle.loads(entry.read_bytes()) for entry in entries)
-        if facts.path.endswith("helpers.py")
+        for facts in (FactsCache(tmp_path / "cache").get(entry.stem) for entry in entries)
+        if facts is not None and facts.path.endswith("helpers.py")
     ]
     assert len(cached) == 1
     assert "pause" not in cached[0].masked and "unused" in cached[0].masked
@@ -288,7 +288,7 @@ def test_async_text_in_strings_is_not_parsed_but_still_syntax_checked(tmp_path: 
         assert [(f.code, Path(f.path).name, f.line) for f in result.findings] == [
             ("AL001", "broken.py", 2)
         ]
-    parsed = list((tmp_path / "cache" / "facts").rglob("*.pickle"))
+    parsed = list((tmp_path / "cache" / "facts").rglob("*.msgpack"))
     assert len(parsed) == 1  # broken.py's syntax error; docs.py never reached LibCST
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from asynclint import facts as facts_module
-from asynclint.cache import FactsCache, content_key, run_key
+from asynclint.cache import FactsCache, content_key, default_cache_dir, run_key
 from asynclint.catalog import Catalog, builtin_catalog
 from asynclint.collector import without_collector
 from asynclint.config import Settings, load_settings
@@ -131,7 +131,7 @@ def open_session(
     cache = None
     key = ""
     if settings.cache:
-        folder = Path(settings.cache_dir) if settings.cache_dir else files.root / ".asynclint_cache"
+        folder = Path(settings.cache_dir) if settings.cache_dir else default_cache_dir(files.root)
         cache = FactsCache(folder)
         key = run_key(
             repr((settings, sorted(str(p) for p in files.targets), str(cwd))),

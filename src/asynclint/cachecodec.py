@@ -1,0 +1,153 @@
+"""Cache entries as plain data: msgpack with a closed set of record types, never code.
+
+An entry is ``MAGIC | VERSION | MAC | payload``. The payload is msgpack: maps, arrays, strings,
+integers, booleans and nil, plus this module's records. A record (one of :data:`RECORDS`, a
+dataclass) is an extension item: its class by index, then the array of its fields in
+declaration order; frozensets and integers beyond 64 bits are extensions too. Decoding builds only
+those classes, with the fields it read, so a crafted entry can at worst be a wrong value of a
+known shape, and the MAC (keyed BLAKE2b with a secret that never lives in the checked tree)
+rejects even that: whatever fails to check is a cache miss.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+from collections.abc import Callable
+from enum import Enum
+from typing import Any
+
+import msgpack
+
+from asynclint.facts import CallSite, ClassFacts, FunctionFacts, ModuleFacts, Param, Site
+from asynclint.models import (
+    Applicability,
+    ChainHop,
+    Confidence,
+    Edit,
+    Finding,
+    Fix,
+    Span,
+)
+
+MAGIC = b"ALC\x00"
+VERSION = 1
+_MAC_BYTES = 32
+_HEADER = len(MAGIC) + 1 + _MAC_BYTES
+
+# Index in these tuples is the record's identity on disk: append, never reorder.
+RECORDS: tuple[type, ...] = (
+    ModuleFacts,
+    FunctionFacts,
+    ClassFacts,
+    CallSite,
+    Site,
+    Param,
+    Finding,
+    Span,
+    ChainHop,
+    Fix,
+    Edit,
+)
+# Enum-typed fields of records, rebuilt from their values by the field's annotation.
+ENUMS: tuple[type[Enum], ...] = (Confidence, Applicability)
+
+_RECORD, _FROZENSET, _BIGINT = 1, 3, 4
+
+
+def _record_fields(cls: type) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
+    """Field names in order, with the conversion a decoded value needs: arrays decode as
+    tuples (list fields are rebuilt) and enums, which msgpack packs as their ``str`` values,
+    are rebuilt from the field's annotation."""
+    enums = {enum.__name__: enum for enum in ENUMS}
+    found = []
+    for item in dataclasses.fields(cls):
+        convert: Callable[[Any], Any] | None = None
+        if item.default_factory is list:  # type: ignore[comparison-overlap]
+            convert = list
+        elif isinstance(item.type, str) and item.type in enums:
+            convert = enums[item.type]
+        found.append((item.name, convert))
+    return tuple(found)
+
+
+_FIELDS = {cls: _record_fields(cls) for cls in RECORDS}
+_CONVERTED = {
+    cls: tuple(
+        (position, convert) for position, (_, convert) in enumerate(fields) if convert is not None
+    )
+    for cls, fields in _FIELDS.items()
+}
+_RECORD_INDEX = {cls: index for index, cls in enumerate(RECORDS)}
+_INT64 = range(-(2**63), 2**64)
+
+
+def _default(value: object) -> object:
+    cls = value.__class__
+    index = _RECORD_INDEX.get(cls)
+    if index is not None:
+        fields = [getattr(value, name) for name, _ in _FIELDS[cls]]
+        return msgpack.ExtType(_RECORD, bytes((index,)) + _pack(fields))
+    if isinstance(value, frozenset):
+        return msgpack.ExtType(_FROZENSET, _pack(sorted(value, key=repr)))
+    if isinstance(value, int) and value not in _INT64:
+        return msgpack.ExtType(_BIGINT, str(value).encode("ascii"))
+    raise TypeError(f"cannot store {cls.__name__} in the cache")
+
+
+def _pack(value: object) -> bytes:
+    return msgpack.packb(value, default=_default, use_bin_type=True)
+
+
+def _unpack(data: bytes) -> Any:
+    return msgpack.unpackb(data, use_list=False, ext_hook=_ext, strict_map_key=False, raw=False)
+
+
+def _ext(code: int, data: bytes) -> object:
+    if code == _RECORD and data:
+        cls = RECORDS[data[0]]
+        fields = _FIELDS[cls]
+        values = _unpack(data[1:])
+        if values.__class__ is not tuple or len(values) != len(fields):
+            raise ValueError(f"{cls.__name__} entry does not match its fields")
+        converted = _CONVERTED[cls]
+        if converted:
+            values = list(values)
+            for position, convert in converted:
+                values[position] = convert(values[position])
+        return cls(*values)
+    if code == _FROZENSET:
+        return frozenset(_unpack(data))
+    if code == _BIGINT:
+        return int(data.decode("ascii"))
+    raise ValueError("unknown extension in cache entry")
+
+
+def mac(secret: bytes, label: bytes, payload: bytes) -> bytes:
+    digest = hashlib.blake2b(key=secret, digest_size=_MAC_BYTES)
+    digest.update(len(label).to_bytes(4, "big"))
+    digest.update(label)
+    digest.update(payload)
+    return digest.digest()
+
+
+def encode(value: object, secret: bytes, label: str) -> bytes:
+    """The bytes of an entry holding ``value``; ``label`` (kind and key) is bound into the MAC,
+    so an entry moved to another name does not check."""
+    payload = _pack(value)
+    return b"".join((MAGIC, bytes((VERSION,)), mac(secret, label.encode(), payload), payload))
+
+
+def decode(data: bytes, secret: bytes, label: str) -> object:
+    """The value of an entry; raises ``ValueError`` for anything that does not check."""
+    if len(data) < _HEADER or not data.startswith(MAGIC) or data[len(MAGIC)] != VERSION:
+        raise ValueError("not a cache entry of this version")
+    expected = data[len(MAGIC) + 1 : _HEADER]
+    payload = data[_HEADER:]
+    if not hmac.compare_digest(expected, mac(secret, label.encode(), payload)):
+        raise ValueError("cache entry fails its integrity check")
+    try:
+        return _unpack(payload)
+    except (msgpack.UnpackException, TypeError, IndexError, KeyError) as error:
+        raise ValueError(f"unreadable cache entry: {error}") from error
