@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from asynclint import facts as facts_module
+from asynclint.analysis import FunctionId, Program
 from asynclint.cache import FactsCache, content_key, default_cache_dir, run_key
 from asynclint.catalog import Catalog, builtin_catalog
 from asynclint.collector import without_collector
@@ -28,7 +29,6 @@ from asynclint.frameworks.fastapi import FastAPIModel, build_model
 from asynclint.markers import has_loop_marker, has_routing_marker
 from asynclint.models import Finding, RunResult, Span
 from asynclint.modules import ModuleIndex
-from asynclint.project import FunctionId, Project
 from asynclint.rules import get_rule, peer_code_map
 
 _PARALLEL_MIN_FILES = 12
@@ -62,7 +62,7 @@ class Session:
 
     settings: Settings
     files: FileSet
-    project: Project
+    project: Program
     model: FastAPIModel = field(default_factory=FastAPIModel)
     analysis: Analysis = field(default_factory=lambda: Analysis([], {}))
     errors: list[Finding] = field(default_factory=list)
@@ -141,7 +141,7 @@ def open_session(
             found = cache.get_run(key)
             if found is not None:  # the same files and settings: nothing to analyse again
                 # Nothing is resolved: the catalog is not even loaded.
-                empty = Project(
+                empty = Program(
                     ModuleIndex(files.root, []),
                     Catalog(),
                     lambda modules, bodies: None,
@@ -153,7 +153,13 @@ def open_session(
 
     index = ModuleIndex(files.root, files.project)
     loader = _Loader(index, cache, settings, cwd)
-    project = Project(index, catalog_for(settings), loader.load, lambda p: display_path(p, cwd))
+    project = Program(
+        index,
+        catalog_for(settings),
+        loader.load,
+        lambda p: display_path(p, cwd),
+        lambda: _module_sources(index, sources),
+    )
     loader.project = project
     session = Session(settings, files, project, cache=cache, run_key=key)
     session.target_modules = {index.module_for(path) for path in files.targets}
@@ -257,7 +263,9 @@ def check_source(
             keep = facts.kept_lines(qualnames)
             facts.merge_bodies(facts_module.extract_bodies(source, path, keep), qualnames)
 
-    project = Project(index, catalog_for(settings), load, lambda p: path)
+    project = Program(
+        index, catalog_for(settings), load, lambda p: path, lambda: [(module, source.encode())]
+    )
     project.add(module, facts)
     analysis = Analysis([], {})
 
@@ -295,7 +303,7 @@ class _Loader:
         self.settings = settings
         self.cwd = cwd
         self.sources: dict[Path, _SourceFile] = {}
-        self.project: Project | None = None
+        self.project: Program | None = None
         self._pool: ProcessPoolExecutor | None = None
         self._keys: dict[str, str] = {}  # module -> content key, for every module with facts
         self._unsaved: set[str] = set()  # modules parsed or grown: cached once, at the end
@@ -409,7 +417,7 @@ class _Loader:
                 self._keys[module] = key
                 self._unsaved.add(module)
         for (module, qualnames, _), fragment in zip(body_jobs, fragments, strict=True):
-            self.project.facts[module].merge_bodies(fragment, qualnames)
+            self.project.store.merge_bodies(module, fragment, qualnames)
             if module in self._keys:
                 self._unsaved.add(module)
 
@@ -536,6 +544,14 @@ def _read(path: Path, settings: Settings) -> _SourceFile:
         reason = getattr(error, "reason", str(error))
         return _SourceFile(path, None, f"cannot decode file: {reason}")
     return _SourceFile(path, data)
+
+
+def _module_sources(
+    index: ModuleIndex, sources: dict[Path, _SourceFile]
+) -> Iterable[tuple[str, bytes]]:
+    for path, source in sources.items():
+        if source.data is not None:
+            yield index.module_for(path), source.data
 
 
 # ---- suppression --------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from typing import Any
 
 import msgpack
 
-from asynclint.facts import CallSite, ClassFacts, FunctionFacts, ModuleFacts, Param, Site
+from asynclint.facts import CallSite, ClassFacts, FunctionFacts, ModuleFacts, Param, Site, Store
 from asynclint.models import (
     Applicability,
     ChainHop,
@@ -49,6 +49,7 @@ RECORDS: tuple[type, ...] = (
     ChainHop,
     Fix,
     Edit,
+    Store,
 )
 # Enum-typed fields of records, rebuilt from their values by the field's annotation.
 ENUMS: tuple[type[Enum], ...] = (Confidence, Applicability)

@@ -16,6 +16,8 @@ Schema of a catalog file (all tables optional)::
     returns = { get = "requests.Response", __enter__ = "requests.Session" }
     attributes = { file = "io.IOBase" }
     items = { glob = "pathlib.Path" } # element type of what a method returns, when iterated
+    open = true                   # attributes are whatever the program stores there
+                                  # (``app.state.mailer = SmtpMailer()``)
 
     [[methods]]                   # blocking methods of a catalog type (and of its subtypes)
     type = "requests.Session"
@@ -84,6 +86,7 @@ class TypeEntry:
     attributes: dict[str, str] = field(default_factory=dict)
     items: dict[str, str] = field(default_factory=dict)
     methods: dict[str, Blocking] = field(default_factory=dict)
+    open: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +143,10 @@ class Catalog:
                 return self.aliases.get(found, found)
         return None
 
+    def open_attributes(self, type_name: str) -> bool:
+        """Whether the program stores its own attributes on instances of the type."""
+        return any(entry.open for entry in self._mro(type_name))
+
     def offload_for_function(self, qualname: str) -> Offload | None:
         return self.offload_functions.get(qualname)
 
@@ -169,6 +176,10 @@ class Catalog:
             entry.returns.update(_str_map(raw, "returns", source))
             entry.attributes.update(_str_map(raw, "attributes", source))
             entry.items.update(_str_map(raw, "items", source))
+            opened = raw.get("open", False)
+            if not isinstance(opened, bool):
+                raise CatalogError(f"{source}: 'open' must be true or false")
+            entry.open = entry.open or opened
             for alias in _strs(raw, "aliases", source):
                 self.aliases[alias] = name
         for raw in _tables(doc, "functions", source):

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from asynclint.analysis import Edge, FunctionId, Node, Program, Summary
+from asynclint.analysis.resolve import function_of
 from asynclint.catalog import Blocking
 from asynclint.facts import CallSite, FunctionFacts
 from asynclint.frameworks.fastapi import FastAPIModel
 from asynclint.models import Applicability, ChainHop, Confidence, Finding, Fix, Span
-from asynclint.project import Edge, FunctionId, Project, Summary
 from asynclint.rules import get_rule
 
 
@@ -19,11 +20,9 @@ class Analysis:
     by_function: dict[FunctionId, list[Finding]]
 
 
-def loop_functions(
-    project: Project, modules: Iterable[str], model: FastAPIModel
-) -> list[FunctionId]:
+def loop_functions(project: Program, modules: Iterable[str], model: FastAPIModel) -> list[Node]:
     """Functions whose bodies run on the loop: every ``async def`` plus FastAPI's exceptions."""
-    roots: list[FunctionId] = []
+    roots: list[Node] = []
     for module in sorted(modules):
         facts = project.module_facts(module)
         if facts is None:
@@ -31,27 +30,28 @@ def loop_functions(
         for function in facts.functions.values():
             fid = (module, function.qualname)
             if function.is_async or fid in model.loop_sync:
-                roots.append(fid)
+                roots.append(Node(module, function.qualname))
     return roots
 
 
 def analyse(
-    project: Project,
-    roots: list[FunctionId],
+    project: Program,
+    roots: list[Node],
     model: FastAPIModel,
     *,
     include_low_confidence: bool,
 ) -> Analysis:
-    summaries = project.summarise(roots)
+    summaries = project.effects.summarise(roots)
     findings: list[Finding] = []
     by_function: dict[FunctionId, list[Finding]] = {}
-    for fid in roots:
+    for root in roots:
+        fid = root.fid
         function = project.function(fid)
         if function is None:
             continue
         context = model.contexts.get(fid) or _default_context(function)
         reported_sites: set[int] = set()
-        for edge in project.edges(fid):
+        for edge in project.graph.edges(root):
             if id(edge.site) in reported_sites:
                 continue  # one finding per call site (a wrapped call has two edges)
             finding = _finding(project, fid, function, edge, summaries, context)
@@ -67,7 +67,7 @@ def analyse(
 
 
 def _offer_make_sync(
-    project: Project,
+    project: Program,
     model: FastAPIModel,
     by_function: dict[FunctionId, list[Finding]],
     findings: list[Finding],
@@ -91,9 +91,9 @@ def _offer_make_sync(
                 project.function((module, function.qualname))  # its calls count: parse it
                 continue
             for call in function.calls:
-                value = project.evaluate(call.callee, module)
-                if value[0] == "func":
-                    candidates.discard((value[1], value[2]))
+                reference = function_of(project.evaluate(call.callee, module))
+                if reference is not None:
+                    candidates.discard((reference.module, reference.qualname))
     replaced: dict[int, Finding] = {}
     for fid in candidates:
         upgraded = []
@@ -114,11 +114,11 @@ def _default_context(function: FunctionFacts) -> str:
 
 
 def _finding(
-    project: Project,
+    project: Program,
     fid: FunctionId,
     function: FunctionFacts,
     edge: Edge,
-    summaries: dict[FunctionId, Summary],
+    summaries: dict[Node, Summary],
     context: str,
 ) -> Finding | None:
     site = edge.site
@@ -134,18 +134,22 @@ def _finding(
             else ""
         )
         message = f"{shown}{aside} blocks the event loop in {context}"
-    elif edge.callee is not None and edge.callee in summaries:
-        summary = summaries[edge.callee]
+    else:
+        blocking = [target for target in edge.targets if target in summaries]
+        if not blocking:
+            return None
+        callee = min(blocking, key=lambda target: len(summaries[target].hops))
+        summary = summaries[callee]
         sink = summary.sink
-        chain = (*project.first_hops(edge, edge.callee, fid[0]), *summary.hops)
+        chain = (*project.effects.first_hops(edge, callee, fid[0]), *summary.hops)
         confidence = summary.confidence if edge.confident else Confidence.LOW
         target = sink.name
         route = " → ".join(
             _hop_label(hop, index == len(chain) - 1) for index, hop in enumerate(chain)
         )
         message = f"{shown} blocks the event loop in {context}: {route}"
-    else:
-        return None
+        if edge.dispatch:
+            message += _implementations_note(edge, len(blocking))
     code = sink.blocking.code
     rule = get_rule(code)
     line, column, end_line, end_column = site.span
@@ -191,6 +195,14 @@ def _entered(function: FunctionFacts, site: object) -> bool:
     context manager on the loop, so no mechanical fix is offered (the suggestion stays)."""
     span = getattr(site, "span", None)
     return any(other.kind == "enter" and other.span == span for other in function.sites)
+
+
+def _implementations_note(edge: Edge, blocking: int) -> str:
+    """Said when the call reaches several implementations of a method."""
+    total = len(edge.targets)
+    if blocking == total:
+        return f" (every implementation of `{edge.dispatch}` blocks)" if total > 1 else ""
+    return f" (in {blocking} of {total} implementations of `{edge.dispatch}`)"
 
 
 def _site_phrase(kind: str, text: str) -> str:

@@ -29,6 +29,7 @@ from asynclint.facts import (
     Param,
     Site,
     Span,
+    Store,
     parse_suppressions,
     tail_name,
 )
@@ -95,6 +96,8 @@ _SKIPPED_FIELDS = frozenset(
 )
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 _CONSTANTS = {"True": True, "False": False, "None": None}
+# Subscriptions whose arguments are values, not types: their strings are not forward references.
+_VALUE_SUBSCRIPTS = frozenset({"Literal", "LiteralString"})
 _FIELD_PATTERN = re.compile(r'visit_\w+\(\s*self,\s*"(\w+)"')
 
 
@@ -299,33 +302,46 @@ class _Extractor(cst.CSTVisitor):
             result.append((arg.keyword.value if arg.keyword else None, value))
         return tuple(result)
 
-    def annotation_types(self, annotation: cst.Annotation | None) -> tuple[Expr, ...]:
-        """Candidate types of an annotation, with Optional/Union/Annotated/`| None` unwrapped."""
+    def annotation(self, annotation: cst.Annotation | None) -> Expr | None:
+        """An annotation as written, its string parts (forward references) parsed."""
         if annotation is None:
-            return ()
-        node = annotation.annotation
+            return None
+        return self.type_expr(annotation.annotation)
+
+    def type_expr(self, node: cst.BaseExpression, depth: int = 0) -> Expr:
+        """An expression in a type position: strings are forward references."""
+        if depth > _MAX_EXPR_DEPTH:
+            return UNKNOWN
         if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
             text = _string_value(node)
             if isinstance(text, str):
                 try:
-                    node = cst.parse_expression(text)
-                except cst.ParserSyntaxError:
-                    return ()
-        return tuple(self._unwrap(self.expr(node)))
-
-    def _unwrap(self, value: Expr) -> list[Expr]:
-        if value[0] == "union":
-            return self._unwrap(value[1]) + self._unwrap(value[2])
-        if value[0] == "sub":
-            short = tail_name(value[1])
-            if short in ("Optional", "Union"):
-                return [t for el in value[2] for t in self._unwrap(el)]
-            if short == "Annotated" and value[2]:
-                # Keep metadata too: Depends(...) inside Annotated matters to FastAPI.
-                return self._unwrap(value[2][0]) + [("meta", el) for el in value[2][1:]]
-        if value[0] == "lit" and value[1] is None:
-            return []
-        return [value]
+                    return self.type_expr(cst.parse_expression(text.strip()), depth + 1)
+                except (cst.ParserSyntaxError, RecursionError, MemoryError):
+                    return ("lit", text)
+            return UNKNOWN
+        if isinstance(node, cst.Subscript):
+            head = self.expr(node.value, depth + 1)
+            literal_args = tail_name(head) in _VALUE_SUBSCRIPTS
+            elements = []
+            for index, element in enumerate(node.slice):
+                if not isinstance(element.slice, cst.Index):
+                    continue
+                value = element.slice.value
+                as_type = not literal_args and (index == 0 or tail_name(head) != "Annotated")
+                elements.append(
+                    self.type_expr(value, depth + 1) if as_type else self.expr(value, depth + 1)
+                )
+            return ("sub", head, tuple(elements))
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+            return (
+                "union",
+                self.type_expr(node.left, depth + 1),
+                self.type_expr(node.right, depth + 1),
+            )
+        if isinstance(node, (cst.List, cst.Tuple)):  # Callable[[A, B], R], tuple[()] ...
+            return ("list", tuple(self.type_expr(el.value, depth + 1) for el in node.elements))
+        return self.expr(node, depth)
 
     # ---- imports ----------------------------------------------------------------------------
 
@@ -386,11 +402,13 @@ class _Extractor(cst.CSTVisitor):
         )
         self.facts.functions[qualname] = facts
         self.def_nodes.append((node, facts))
-        # Defaults and annotations are evaluated in the enclosing scope.
+        facts.stub = _is_stub(node.body)
+        # Defaults and annotations are evaluated in the enclosing scope (and PEP 695 parameters).
+        type_scope = self._type_parameter_scope(node.type_parameters, qualname)
         self.walk(node.params)
         if node.returns is not None:
             self.walk(node.returns)
-        facts.returns = self.annotation_types(node.returns)
+        facts.returns = self.annotation(node.returns)
         if enclosing.kind == "class":
             assert enclosing.cls is not None
             enclosing.cls.methods[node.name.value] = qualname
@@ -404,6 +422,8 @@ class _Extractor(cst.CSTVisitor):
         self.scopes.append(scope)
         self.walk(node.body)
         self.scopes.pop()
+        if type_scope is not None:
+            self.scopes.pop()
         if value[0] == "glob":
             self.module_scope.bindings[node.name.value] = ("def", qualname)
         else:
@@ -428,7 +448,7 @@ class _Extractor(cst.CSTVisitor):
             everything.append(params.star_kwarg)
         for index, param in enumerate(everything):
             name = param.name.value
-            annotations = self.annotation_types(param.annotation)
+            annotation = self.annotation(param.annotation)
             default = self.expr(param.default) if param.default is not None else None
             is_receiver = index == 0 and index < len(ordered) and class_name is not None
             if is_receiver and "staticmethod" not in decorator_names:
@@ -439,10 +459,24 @@ class _Extractor(cst.CSTVisitor):
                     else ("self", class_name)
                 )
             else:
-                value = ("param", annotations, default, name)
+                value = ("param", annotation, default, name)
             scope.bindings[name] = value
-            result.append(Param(name, annotations, default))
+            result.append(Param(name, annotation, default))
         return tuple(result)
+
+    def _type_parameter_scope(
+        self, parameters: cst.TypeParameters | None, owner: str
+    ) -> _Scope | None:
+        """PEP 695 parameters (``class Repo[T]``, ``def first[T]``): visible in the annotations
+        and bodies below, as annotation scopes are."""
+        if parameters is None:
+            return None
+        scope = _Scope("annotation", owner)
+        for item in parameters.params:
+            self.walk(item)
+            scope.bindings[item.param.name.value] = ("tparam", owner, item.param.name.value)
+        self.scopes.append(scope)
+        return scope
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
         qualname = self._lambda_qualname(node)
@@ -453,7 +487,7 @@ class _Extractor(cst.CSTVisitor):
         self.walk(node.params)
         scope = _Scope("function", qualname, function=facts)
         for param in [*node.params.params, *node.params.kwonly_params, *node.params.posonly_params]:
-            scope.bindings[param.name.value] = ("param", (), None, param.name.value)
+            scope.bindings[param.name.value] = ("param", None, None, param.name.value)
         self.scopes.append(scope)
         self.walk(node.body)
         self.scopes.pop()
@@ -467,11 +501,19 @@ class _Extractor(cst.CSTVisitor):
         for arg in node.keywords:
             self.walk(arg)
         qualname = self._qualname(node.name.value)
-        cls = ClassFacts(qualname, tuple(self.expr(arg.value) for arg in node.bases))
+        type_scope = self._type_parameter_scope(node.type_parameters, qualname)
+        cls = ClassFacts(
+            qualname,
+            tuple(self.type_expr(arg.value) for arg in node.bases),
+            decorators=tuple(self.expr(d.decorator) for d in node.decorators),
+            type_params=tuple(name for name in (type_scope.bindings if type_scope else ())),
+        )
         self.facts.classes[qualname] = cls
         self.scopes.append(_Scope("class", qualname, cls=cls))
         self.walk(node.body)
         self.scopes.pop()
+        if type_scope is not None:
+            self.scopes.pop()
         if self.scopes[-1].kind == "module":
             self.module_scope.bindings[node.name.value] = ("def", qualname)
         else:
@@ -524,7 +566,7 @@ class _Extractor(cst.CSTVisitor):
             )
             for index, element in enumerate(elements):
                 self._bind_target(element.value, value[1][index] if pairwise else ("iter", value))
-        elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+        elif isinstance(target, cst.Attribute):
             self._bind_attribute(target, value)
 
     def _bind_attribute(self, target: cst.Attribute, value: Expr) -> None:
@@ -536,6 +578,10 @@ class _Extractor(cst.CSTVisitor):
                 # An annotation (``self.repo: Repo``) is more trustworthy than later assignments.
                 if existing is None or existing[0] != "ann":
                     cls.attributes[target.attr.value] = value
+        elif value != UNKNOWN:
+            base = self.expr(target.value)
+            if base != UNKNOWN:
+                self.function.stores.append(Store(base, target.attr.value, value))
 
     def leave_Assign(self, node: cst.Assign) -> None:
         value = self.expr(node.value)
@@ -544,11 +590,11 @@ class _Extractor(cst.CSTVisitor):
         self._class_attribute_assign([t.target for t in node.targets], value)
 
     def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
-        annotations = self.annotation_types(node.annotation)
+        annotation = self.annotation(node.annotation)
         value = self.expr(node.value) if node.value is not None else None
-        bound: Expr = ("ann", annotations, value) if annotations else (value or UNKNOWN)
+        bound: Expr = ("ann", annotation, value)
         if isinstance(node.target, cst.Name):
-            self.bind(node.target.value, bound if value is None else ("ann", annotations, value))
+            self.bind(node.target.value, bound)
         elif isinstance(node.target, cst.Attribute):
             owner = (
                 self.lookup(node.target.value.value)
@@ -559,7 +605,13 @@ class _Extractor(cst.CSTVisitor):
                 cls = self.facts.classes.get(owner[1])
                 if cls is not None:
                     cls.attributes[node.target.attr.value] = bound
+            else:
+                self._bind_attribute(node.target, bound)
         self._class_attribute_assign([node.target], bound)
+
+    def leave_TypeAlias(self, node: cst.TypeAlias) -> None:
+        """``type SessionDep = Annotated[...]`` (PEP 695): the name stands for its value."""
+        self.bind(node.name.value, self.type_expr(node.value))
 
     def _class_attribute_assign(self, targets: list[cst.BaseExpression], value: Expr) -> None:
         scope = self.scopes[-1]
@@ -673,6 +725,32 @@ class _Extractor(cst.CSTVisitor):
             prefix = "" if owner == MODULE_SCOPE else f"{owner}."
             name = self.lambda_names[id(node)] = f"{prefix}<lambda#{count}>"
         return name
+
+
+def _is_stub(body: cst.BaseSuite) -> bool:
+    """A body that does nothing: ``...``, ``pass``, a docstring, ``raise NotImplementedError``."""
+    statements: list[cst.BaseSmallStatement] = []
+    if isinstance(body, cst.SimpleStatementSuite):
+        statements = list(body.body)
+    else:
+        for line in body.body:
+            if not isinstance(line, cst.SimpleStatementLine):
+                return False
+            statements.extend(line.body)
+    return all(_is_stub_statement(statement) for statement in statements)
+
+
+def _is_stub_statement(statement: cst.BaseSmallStatement) -> bool:
+    if isinstance(statement, cst.Pass):
+        return True
+    if isinstance(statement, cst.Expr):
+        return isinstance(statement.value, (cst.Ellipsis, cst.SimpleString, cst.ConcatenatedString))
+    if isinstance(statement, cst.Raise):
+        raised = statement.exc
+        if isinstance(raised, cst.Call):
+            raised = raised.func
+        return isinstance(raised, cst.Name) and raised.value == "NotImplementedError"
+    return False
 
 
 def _string_value(node: cst.BaseExpression) -> str | bytes | None:
@@ -1067,6 +1145,11 @@ def _extract(
     facts.has_async = any(f.is_async for f in facts.functions.values())
     if skeleton is not None:
         facts.masked = dict(skeleton.masked)
+        facts.masked_stores = dict(skeleton.stores)
+        for qualname in facts.masked:  # a blanked body reads as a docstring until it is parsed
+            function = facts.functions.get(qualname)
+            if function is not None:
+                function.stub = False
     return facts
 
 

@@ -24,11 +24,15 @@ from typing import Any
 #   ("def", "outer.<locals>.f") a function/class defined in a function scope of this module
 #   ("self", "Class") / ("clsref", "Class")   first parameter of a method / classmethod
 #   ("super", "Class")        ``super()`` inside a method of Class
-#   ("param", annotations, default, name)     a parameter: candidate annotation types, default
+#   ("param", annotation, default, name)      a parameter: its annotation and default (or None)
+#   ("ann", annotation, value)  a name bound by an annotated assignment (value may be None)
+#   ("tparam", owner, name)   a PEP 695 type parameter of the class or function ``owner``
 #   ("attr", base, "name"), ("call", base, args), ("sub", base, elements), ("div", left)
-#   ("enter", expr)  value of ``with expr as x``;  ("await", expr)
+#   ("union", left, right)    ``left | right`` (in annotations)
+#   ("enter", expr)  value of ``with expr as x``;  ("await", expr);  ("iter", expr) an item of it
 #   ("lit", value), ("list", elements), ("lambda", qualname), ("unk",)
 # ``args`` is a tuple of (keyword or None, Expr); starred arguments are ("star", expr).
+# Annotations are kept as written; string annotations (forward references) are parsed.
 Expr = tuple[Any, ...]
 UNKNOWN: Expr = ("unk",)
 _MAX_EXPR_DEPTH = 14
@@ -58,8 +62,19 @@ class Site:
 @dataclass(slots=True)
 class Param:
     name: str
-    annotations: tuple[Expr, ...]
+    annotation: Expr | None
     default: Expr | None
+
+
+@dataclass(slots=True)
+class Store:
+    """``base.attribute = value`` where ``base`` is not the method's own ``self``: how
+    containers and singletons are wired (``Container.deps = Deps(...)``,
+    ``app.state.mailer = SmtpMailer()``)."""
+
+    base: Expr
+    attribute: str
+    value: Expr
 
 
 @dataclass(slots=True)
@@ -71,7 +86,7 @@ class FunctionFacts:
     span: Span = (1, 1, 1, 1)  # the ``def`` line
     decorators: tuple[Expr, ...] = ()
     params: tuple[Param, ...] = ()
-    returns: tuple[Expr, ...] = ()
+    returns: Expr | None = None  # the return annotation
     yielded: Expr | None = None  # value of the last ``yield`` (what a @contextmanager gives)
     returned: Expr | None = None  # value of the last ``return`` (for factories without annotation)
     calls: list[CallSite] = field(default_factory=list)
@@ -81,6 +96,10 @@ class FunctionFacts:
     is_lambda: bool = False
     called_params: tuple[str, ...] = ()  # parameters the body calls: higher-order helpers
     parent: str | None = None  # enclosing function qualname
+    # The body does nothing (`...`, `pass`, a docstring, `raise NotImplementedError`): an
+    # interface's method, which never blocks by itself.
+    stub: bool = False
+    stores: list[Store] = field(default_factory=list)
 
 
 # What a function's body (not its signature) tells.
@@ -92,6 +111,8 @@ _BODY_FIELDS = (
     "awaits",
     "is_generator",
     "called_params",
+    "stub",
+    "stores",
 )
 
 
@@ -102,6 +123,8 @@ class ClassFacts:
     methods: dict[str, str] = field(default_factory=dict)  # name -> function qualname
     attributes: dict[str, Expr] = field(default_factory=dict)  # class and instance attributes
     span: Span = (1, 1, 1, 1)
+    decorators: tuple[Expr, ...] = ()
+    type_params: tuple[str, ...] = ()  # PEP 695: ``class Repo[T]:``
 
 
 @dataclass(slots=True)
@@ -120,6 +143,9 @@ class ModuleFacts:
     # Functions whose bodies are not parsed yet -> the lines a parse of the body keeps
     # (see asynclint.masking). Their FunctionFacts hold the signature only.
     masked: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
+    # Attribute name -> blanked functions that assign it on an object other than their own
+    # ``self`` (``Container.deps = ...``): parsed when something reads that attribute.
+    masked_stores: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def kept_lines(self, qualnames: Iterable[str]) -> list[tuple[int, int]]:
         """The lines a parse of these blanked bodies keeps (for :func:`extract_bodies`)."""

@@ -17,7 +17,7 @@ import re
 import sys
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import accumulate
 
 from asynclint.markers import BODY_MARKERS
@@ -53,6 +53,8 @@ class Skeleton:
     # every definition with that qualified name).
     masked: dict[str, tuple[LineRange, ...]]
     blanked: tuple[LineRange, ...]  # the blanked lines, in order
+    # Attribute name -> blanked functions storing it on another object than their ``self``.
+    stores: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +92,9 @@ def skeleton(source: str, tree: ast.Module, nodes: Sequence[ast.AST] | None = No
         for definition in definitions
         if (body := _blankable_body(definition, lines, marked)) is not None
     }
-    _keep_bodies_that_write_outside(definitions, bodies, ast.walk(tree) if nodes is None else nodes)
+    stores = _keep_bodies_that_write_outside(
+        definitions, bodies, ast.walk(tree) if nodes is None else nodes
+    )
     by_name: dict[str, list[_Definition]] = {}
     for definition in definitions:
         by_name.setdefault(definition.qualname, []).append(definition)
@@ -104,7 +108,13 @@ def skeleton(source: str, tree: ast.Module, nodes: Sequence[ast.AST] | None = No
     if not gaps:
         return Skeleton(source, {}, ())
     gaps.sort()
-    return Skeleton(_render(lines, gaps), masked, tuple((first, last) for first, last, _ in gaps))
+    stored: dict[str, tuple[str, ...]] = {}
+    for attribute, qualnames in stores.items():
+        kept = tuple(sorted({name for name in qualnames if name in masked}))
+        if kept:
+            stored[attribute] = kept
+    blanked = tuple((first, last) for first, last, _ in gaps)
+    return Skeleton(_render(lines, gaps), masked, blanked, stored)
 
 
 def bodies_source(source: str, keep: list[LineRange]) -> str:
@@ -218,7 +228,7 @@ def _blankable_body(
     if isinstance(node, ast.AsyncFunctionDef) or definition.nested_in_block:
         return None
     body = _body_lines(node, lines)
-    if body is None or body[1] - body[0] + 1 < MIN_MASKED_LINES:
+    if body is None or body[1] - body[0] + 1 < MIN_MASKED_LINES or _is_stub(node.body):
         return None
     first_marked = bisect_left(marked, node.lineno)
     if first_marked < len(marked) and marked[first_marked] <= body[1]:
@@ -226,16 +236,38 @@ def _blankable_body(
     return body
 
 
+def _is_stub(body: list[ast.stmt]) -> bool:
+    """A body that does nothing (an interface's method): cheap to parse, and whether a method is
+    a stub must be known without its body (the extractor's ``_is_stub`` on the same shapes)."""
+    for statement in body:
+        if isinstance(statement, ast.Pass):
+            continue
+        if (
+            isinstance(statement, ast.Expr)
+            and isinstance(statement.value, ast.Constant)
+            and (statement.value.value is Ellipsis or isinstance(statement.value.value, str))
+        ):
+            continue
+        if isinstance(statement, ast.Raise):
+            raised = statement.exc.func if isinstance(statement.exc, ast.Call) else statement.exc
+            if isinstance(raised, ast.Name) and raised.id == "NotImplementedError":
+                continue
+        return False
+    return True
+
+
 def _keep_bodies_that_write_outside(
     definitions: list[_Definition],
     bodies: dict[int, tuple[int, int, str]],
     nodes: Iterable[ast.AST],
-) -> None:
-    """Drop from ``bodies`` the functions that hold loop code or write outside their scope.
+) -> dict[str, list[str]]:
+    """Drop from ``bodies`` the functions that hold loop code or write outside their scope, and
+    say which of the others store attributes on other objects (attribute name -> qualnames).
 
     Candidates are definitions at module or class level, so their lines never overlap: each node
     belongs to the candidate whose lines hold its line.
     """
+    stores: dict[str, list[str]] = {}
     candidates = sorted(
         (
             (
@@ -250,16 +282,12 @@ def _keep_bodies_that_write_outside(
         key=lambda candidate: candidate[0],
     )
     if not candidates:
-        return
+        return stores
     starts = [candidate[0] for candidate in candidates]
     for node in nodes:
         is_keep = isinstance(node, _KEEP_NODES)
         # `self.x = ...` fills the class's attributes, which the skeleton must have.
-        is_store = (
-            isinstance(node, ast.Attribute)
-            and isinstance(node.ctx, ast.Store)
-            and isinstance(node.value, ast.Name)
-        )
+        is_store = isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store)
         if not (is_keep or is_store):
             continue
         index = bisect_right(starts, node.lineno) - 1  # type: ignore[attr-defined]
@@ -268,8 +296,11 @@ def _keep_bodies_that_write_outside(
         _, end, key, definition = candidates[index]
         if node.lineno > end or key not in bodies:  # type: ignore[attr-defined]
             continue
-        if is_keep or node.value.id == _receiver(definition):  # type: ignore[attr-defined]
+        if is_keep or (isinstance(node.value, ast.Name) and node.value.id == _receiver(definition)):
             del bodies[key]
+        else:
+            stores.setdefault(node.attr, []).append(definition.qualname)  # type: ignore[attr-defined]
+    return stores
 
 
 def _receiver(definition: _Definition) -> str | None:

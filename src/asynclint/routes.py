@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from asynclint.analysis import FunctionId
+from asynclint.analysis.resolve import function_of
 from asynclint.api import Session
 from asynclint.frameworks.fastapi import Route
 from asynclint.models import Finding
-from asynclint.project import FunctionId
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +68,9 @@ def _loop_functions(session: Session, route: Route) -> list[FunctionId]:
         if function is None:
             continue
         for call in function.calls:
-            value = project.evaluate(call.callee, fid[0])
-            if value[0] == "func" and _is_async(session, (value[1], value[2])):
-                pending.append((value[1], value[2]))
+            reference = function_of(project.evaluate(call.callee, fid[0]))
+            if reference is not None and _is_async(session, (reference.module, reference.qualname)):
+                pending.append((reference.module, reference.qualname))
     return seen
 
 

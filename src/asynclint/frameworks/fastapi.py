@@ -11,14 +11,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from asynclint.analysis import FunctionId, Program
+from asynclint.analysis.values import (
+    Bound,
+    CatalogInstance,
+    ClassRef,
+    ContextManagerFunction,
+    DependsMarker,
+    External,
+    FunctionRef,
+    Instance,
+    ModuleRef,
+    Value,
+    options_of,
+)
 from asynclint.facts import Expr, FunctionFacts
 from asynclint.markers import REGISTRATION_METHODS, ROUTE_OBJECTS, WEB_PACKAGES
-from asynclint.project import FunctionId, Project, Value
 
 HTTP_METHODS = ("get", "post", "put", "delete", "patch", "options", "head", "trace")
 _APP_TYPES = ("fastapi.FastAPI", "starlette.applications.Starlette")
 _ROUTER_TYPES = ("fastapi.APIRouter", "fastapi.routing.APIRouter", "starlette.routing.Router")
-_DEPENDS = ("Depends", "Security")
 _VALIDATORS = frozenset({"field_validator", "model_validator", "validator", "root_validator"})
 
 
@@ -52,11 +64,11 @@ class FastAPIModel:
 
 
 def _tail(value: Value) -> str:
-    return value[1].rsplit(".", 1)[-1] if value[0] == "ext" else ""
+    return value.tail if isinstance(value, External) else ""
 
 
 class _Builder:
-    def __init__(self, project: Project, modules: Iterable[str]) -> None:
+    def __init__(self, project: Program, modules: Iterable[str]) -> None:
         self.project = project
         # Only modules that import FastAPI/Starlette can create apps, routers or registrations.
         self.modules = sorted(
@@ -96,15 +108,15 @@ class _Builder:
             return self.identity(("glob", split[1][0]), split[0], depth + 1)
         if expr[0] == "attr" and expr[1][0] in ("glob", "imp"):
             base = project.evaluate(expr[1], module)
-            if base[0] == "module":
-                return self.identity(("glob", expr[2]), base[1], depth + 1)
+            if isinstance(base, ModuleRef):
+                return self.identity(("glob", expr[2]), base.name, depth + 1)
         return None
 
     def kind_of(self, value: Value) -> str:
-        if value[0] == "cinst":
-            if value[1] in _APP_TYPES:
+        if isinstance(value, CatalogInstance):
+            if value.type in _APP_TYPES:
                 return "app"
-            if value[1] in _ROUTER_TYPES:
+            if value.type in _ROUTER_TYPES:
                 return "router"
         return ""
 
@@ -187,8 +199,8 @@ class _Builder:
             self._context(self.project.evaluate(positional[1], module), "exception handler")
         elif method == "add_middleware" and positional:
             cls = self.project.evaluate(positional[0], module)
-            if cls[0] == "class":
-                dispatch = self.project.attribute(("inst", cls[1], cls[2]), "dispatch")
+            if isinstance(cls, ClassRef):
+                dispatch = self.project.resolver.attribute(Instance(cls, exact=True), "dispatch")
                 self._context(dispatch, "HTTP middleware")
 
     def _route_object(self, callee: Expr, args: tuple, module: str, prefix: str) -> None:
@@ -236,7 +248,7 @@ class _Builder:
         args = decorator[2]
         positional = [value for keyword, value in args if keyword is None]
         keywords = {keyword: value for keyword, value in args if keyword}
-        target: Value = ("func", module, function.qualname)
+        target: Value = FunctionRef(module, function.qualname)
         path = keywords.get("path", positional[0] if positional else ("lit", ""))
         if method in HTTP_METHODS:
             self._add_route(
@@ -311,22 +323,28 @@ class _Builder:
         return found
 
     def _depends_target(self, expr: Expr, module: str) -> FunctionId | None:
-        if expr[0] != "call" or not expr[2]:
+        if expr[0] != "call":
             return None
-        wrapper = self.project.evaluate(expr[1], module)
-        if _tail(wrapper) not in _DEPENDS:
+        marker = self.project.evaluate(expr, module)
+        if not isinstance(marker, DependsMarker) or marker.target is None:
             return None
-        return self._function_id(self.project.evaluate(expr[2][0][1], module), dependency=True)
+        return self._function_id(marker.target, dependency=True)
 
     def _function_id(self, value: Value, *, dependency: bool = False) -> FunctionId | None:
-        if value[0] in ("func", "cmfunc"):
-            return (value[1], value[2])
-        if dependency and value[0] in ("class", "inst"):
-            # Class dependencies: FastAPI calls the class (its __init__) or the instance (__call__).
-            member = "__init__" if value[0] == "class" else "__call__"
-            found = self.project.attribute(("inst", value[1], value[2]), member)
-            if found[0] == "func":
-                return (found[1], found[2])
+        for option in options_of(value):
+            if isinstance(option, ContextManagerFunction):
+                option = option.call
+            if isinstance(option, FunctionRef):
+                return (option.module, option.qualname)
+            if isinstance(option, Bound):
+                return (option.function.module, option.function.qualname)
+            if dependency and isinstance(option, (ClassRef, Instance)):
+                # Class dependencies: FastAPI calls the class (its __init__) or the instance.
+                member = "__init__" if isinstance(option, ClassRef) else "__call__"
+                instance = option if isinstance(option, Instance) else Instance(option, exact=True)
+                found = self.project.resolver.attribute(instance, member)
+                if isinstance(found, Bound):
+                    return (found.function.module, found.function.qualname)
         return None
 
     def _context(self, value: Value, label: str) -> None:
@@ -415,57 +433,50 @@ class _Builder:
                 if fid not in route.dependencies:
                     route.dependencies.append(fid)
                 self.model.contexts.setdefault(fid, f"dependency {function.name} of {route.label}")
+            resolver = project.resolver
             for param in function.params:
-                self._validators(param.annotations, fid[0], route)
-                candidates = [param.default] + [a[1] for a in param.annotations if a[0] == "meta"]
-                for candidate in candidates:
-                    if candidate is not None:
-                        dep = self._depends_target(candidate, fid[0])
-                        if dep:
-                            pending.append(dep)
+                form = resolver.evaluate(param.annotation, fid[0])
+                self._validators(form, fid[0], route)
+                provider = resolver.dependency_target(form, param.default, fid[0])
+                dep = self._function_id(provider, dependency=True) if provider else None
+                if dep:
+                    pending.append(dep)
             for call in function.calls:
                 self._scan_call(call.callee, call.args, fid, route)
 
-    def _validators(self, annotations: tuple[Expr, ...], module: str, route: Route) -> None:
+    def _validators(self, form: Value, module: str, route: Route) -> None:
         """Pydantic validators of a body model run on the loop, whatever the route's kind."""
         project = self.project
-        for annotation in annotations:
-            if annotation[0] == "meta":
+        hierarchy = project.hierarchy
+        for option in options_of(project.resolver.instance_of(form, module)):
+            if not isinstance(option, Instance):
                 continue
-            model = project.evaluate(annotation, module)
-            if model[0] != "class":
+            model = option.cls
+            bases = hierarchy.external_bases(model)
+            if not any(base.rsplit(".", 1)[-1] == "BaseModel" for base in bases):
                 continue
-            if not any(base.rsplit(".", 1)[-1] == "BaseModel" for base in self._ext_bases(model)):
-                continue
-            for cls_module, cls in project.mro(model[1], model[2]):
+            for entry in hierarchy.mro(model):
+                cls = hierarchy.class_facts(entry)
+                if cls is None:
+                    continue
                 for qualname in cls.methods.values():
-                    method = project.function((cls_module, qualname))
+                    method = project.function((entry.module, qualname))
                     if method is None or method.is_async:
                         continue
-                    names = {_tail(project.evaluate(d, cls_module)) for d in method.decorators}
+                    names = {_tail(project.evaluate(d, entry.module)) for d in method.decorators}
                     names |= {
-                        _tail(project.evaluate(d[1], cls_module))
+                        _tail(project.evaluate(d[1], entry.module))
                         for d in method.decorators
                         if d[0] == "call"
                     }
                     if names & _VALIDATORS:
-                        fid = (cls_module, qualname)
+                        fid = (entry.module, qualname)
                         self.model.loop_sync.add(fid)
                         if fid not in route.validators:
                             route.validators.append(fid)
                         self.model.contexts.setdefault(
                             fid, f"validator {qualname} of {route.label} (runs on the event loop)"
                         )
-
-    def _ext_bases(self, model: Value) -> list[str]:
-        project = self.project
-        found = []
-        for cls_module, cls in project.mro(model[1], model[2]):
-            for base in cls.bases:
-                value = project.evaluate(base, cls_module)
-                if value[0] == "ext":
-                    found.append(value[1])
-        return found
 
     def _scan_call(self, callee: Expr, args: tuple, owner: FunctionId, route: Route) -> None:
         project = self.project
@@ -494,5 +505,5 @@ class _Builder:
                     )
 
 
-def build_model(project: Project, modules: Iterable[str]) -> FastAPIModel:
+def build_model(project: Program, modules: Iterable[str]) -> FastAPIModel:
     return _Builder(project, modules).build()

@@ -1,0 +1,455 @@
+"""What executing a function does: edges to catalog sinks and to the project functions it runs.
+
+A node is a function run for a receiver (see :mod:`asynclint.analysis.resolve`): the same
+base-class method called on ``MonthlyExport()`` and on ``NullExport()`` runs different
+``self.collect()`` overrides, so they are two nodes. A call on a declared receiver reaches every
+implementation of the method (class-hierarchy analysis); an abstract one never blocks by itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from asynclint.analysis.hierarchy import Hierarchy
+from asynclint.analysis.resolve import CONSUMERS, Resolver, function_of
+from asynclint.analysis.store import FactsStore, FunctionId
+from asynclint.analysis.values import (
+    Bound,
+    CatalogInstance,
+    CatalogMethod,
+    ClassRef,
+    ContextManager,
+    External,
+    FunctionRef,
+    Generator,
+    Guess,
+    Instance,
+    Partial,
+    Range,
+    Value,
+    Wrapped,
+    options_of,
+)
+from asynclint.catalog import Blocking, Catalog
+from asynclint.facts import CallSite, Site
+
+CPU_LOOP_CODE = "AL281"
+CPU_LOOP_THRESHOLD = 1_000_000
+CPU_LOOP_SUGGESTION = "run CPU-bound work in a process pool via `loop.run_in_executor`"
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A project function run for a receiver (``None``: its own class's instance, declared)."""
+
+    module: str
+    qualname: str
+    receiver: Value | None = None
+
+    @property
+    def fid(self) -> FunctionId:
+        return (self.module, self.qualname)
+
+
+@dataclass(frozen=True, slots=True)
+class Sink:
+    """A catalog call: the end of every chain."""
+
+    name: str
+    blocking: Blocking
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """What executing one site of a function does: reach a sink, or run project functions.
+
+    ``targets`` are the functions the site may run: one, or every implementation of a method
+    called on a declared receiver (``dispatch`` names that method). ``via``: a higher-order
+    helper the call goes through (``retry(fetch)`` runs ``fetch`` via ``retry``).
+    """
+
+    site: CallSite | Site
+    sink: Sink | None = None
+    targets: tuple[Node, ...] = ()
+    confident: bool = True
+    via: Node | None = None
+    dispatch: str = ""
+
+
+class CallGraph:
+    def __init__(self, store: FactsStore, resolver: Resolver, hierarchy: Hierarchy) -> None:
+        self.store = store
+        self.resolver = resolver
+        self.hierarchy = hierarchy
+        self.catalog: Catalog = resolver.catalog
+        self._edges: dict[Node, list[Edge]] = {}
+        # Method name -> the methods of that name in loaded modules (for guessed receivers).
+        # Not methods of classes local to a body: which bodies are parsed varies.
+        self._methods_by_name: dict[str, list[FunctionId]] = {}
+        self._method_position = 0
+        self.internal_errors: list[str] = []
+
+    def edges(self, node: Node) -> list[Edge]:
+        cached = self._edges.get(node)
+        if cached is not None:
+            return cached
+        misses = self.store.misses
+        function = self.store.function(node.fid)
+        edges: list[Edge] = []
+        if function is not None:
+            for call in function.calls:
+                try:
+                    edges.extend(self._call_edges(call, node))
+                except Exception as error:
+                    self._internal_error(node, call.span, error)
+            for site in function.sites:
+                try:
+                    edge = self._site_edge(site, node)
+                except Exception as error:
+                    self._internal_error(node, site.span, error)
+                    continue
+                if edge is not None:
+                    edges.append(edge)
+        if misses == self.store.misses:
+            self._edges[node] = edges
+        return edges
+
+    # ---- calls --------------------------------------------------------------------------------
+
+    def _call_edges(self, call: CallSite, node: Node) -> list[Edge]:
+        if call.awaited:
+            return []
+        module, receiver = node.module, node.receiver
+        callee_expr = call.callee
+        if callee_expr[0] == "attr" and callee_expr[2] in self.catalog.callback_methods:
+            # loop.call_soon(f): the loop itself calls f later, on the loop.
+            position = self.catalog.callback_methods[callee_expr[2]].callable_arg
+            positional = [value for keyword, value in call.args if keyword is None]
+            if position < len(positional):
+                target = self.resolver.evaluate(positional[position], module, receiver)
+                edge = self.edge_for_call(call, target, (), node)
+                if edge is not None:
+                    return [edge]
+        callee = self.resolver.evaluate(callee_expr, module, receiver)
+        wrapped = [option for option in options_of(callee) if isinstance(option, Wrapped)]
+        if wrapped:
+            found = []
+            for option in wrapped:  # the body the user wrote first, then the wrapper
+                for part in (option.original, option.wrapper):
+                    edge = self.edge_for_call(call, part, call.args, node)
+                    if edge is not None:
+                        found.append(edge)
+            return found
+        edge = self.edge_for_call(call, callee, call.args, node)
+        edges = [edge] if edge is not None else []
+        for option in options_of(callee):
+            if isinstance(option, (FunctionRef, Bound)):
+                edges.extend(self._passed_and_called(call, option, node))
+        return edges
+
+    def _passed_and_called(
+        self, call: CallSite, callee: FunctionRef | Bound, node: Node
+    ) -> list[Edge]:
+        """``retry(fetch)`` where ``retry`` calls its parameter: ``fetch`` runs at this call."""
+        reference = function_of(callee)
+        assert reference is not None
+        function = self.store.function((reference.module, reference.qualname))
+        if function is None or not function.called_params or function.is_async:
+            return []
+        helper = (reference.module, reference.qualname)
+        if self.catalog.offload_for_function(self.store.display_name(helper)):
+            return []  # declared an offload wrapper: it runs its argument off the loop
+        positional = [p.name for p in function.params]
+        if function.class_name is not None and positional and reference.qualname.count(".") >= 1:
+            positional = positional[1:]  # bound method: `self` is not passed at the call
+        passed = []
+        index = 0
+        for keyword, value in call.args:
+            if keyword is None:
+                if (
+                    value[0] != "star"
+                    and index < len(positional)
+                    and positional[index] in function.called_params
+                ):
+                    passed.append(value)
+                index += 1
+            elif keyword in function.called_params:
+                passed.append(value)
+        edges = []
+        via = Node(reference.module, reference.qualname)
+        for value in passed:
+            target = self.resolver.evaluate(value, node.module, node.receiver)
+            edge = self.edge_for_call(call, target, (), node)
+            if edge is not None:
+                edges.append(replace(edge, via=via))
+        return edges
+
+    def edge_for_call(
+        self, site: CallSite | Site, callee: Value, args: tuple, caller: Node
+    ) -> Edge | None:
+        """The edge of calling ``callee`` at ``site`` (every option of a union)."""
+        sink: Sink | None = None
+        targets: list[Node] = []
+        confident = True
+        dispatch = ""
+        for option in options_of(callee):
+            found = self._call_option(site, option, args, caller)
+            if found is None:
+                continue
+            if found.sink is not None and sink is None:
+                sink = found.sink
+            for target in found.targets:
+                if target not in targets:
+                    targets.append(target)
+            confident = confident and found.confident
+            dispatch = dispatch or found.dispatch
+        if sink is None and not targets:
+            return None
+        return Edge(site, sink, tuple(targets), confident, None, dispatch)
+
+    def _call_option(
+        self, site: CallSite | Site, callee: Value, args: tuple, caller: Node
+    ) -> Edge | None:
+        if isinstance(callee, (FunctionRef, Bound)):
+            return self._project_call(site, callee, caller)
+        if isinstance(callee, ClassRef):
+            init = self.resolver.attribute(Instance(callee, exact=callee.exact), "__init__")
+            if isinstance(init, (FunctionRef, Bound)):
+                return self._project_call(site, init, caller)
+            return None
+        if isinstance(callee, Instance):
+            call = self.resolver.attribute(callee, "__call__")
+            return self.edge_for_call(site, call, args, caller) if isinstance(call, Bound) else None
+        if isinstance(callee, External):
+            return self._external_call(site, callee.name, args, caller)
+        if isinstance(callee, CatalogMethod):
+            blocking = self.catalog.method(callee.type, callee.name)
+            # `*`: every method of a generated SDK client blocks, except private ones and those
+            # the catalog types as returning a local value (`generate_presigned_url`).
+            if (
+                blocking is None
+                and not callee.name.startswith("_")
+                and self.catalog.method_returns(callee.type, callee.name) is None
+            ):
+                blocking = self.catalog.method(callee.type, "*")
+            if blocking is not None and _disarmed(blocking, args):
+                blocking = None
+            if blocking is not None:
+                return Edge(site, Sink(f"{callee.type}.{callee.name}", blocking))
+            return None
+        if isinstance(callee, CatalogInstance):
+            blocking = self.catalog.method(callee.type, "__call__")
+            if blocking is not None:
+                return Edge(site, Sink(f"{callee.type}.__call__", blocking))
+            return None
+        if isinstance(callee, Partial):
+            return self.edge_for_call(site, callee.target, (), caller)
+        if isinstance(callee, Guess):
+            target = self._unique_method(callee.name)
+            if target is not None:
+                function = self.store.function(target)
+                if function is not None and not function.is_async and not function.is_generator:
+                    return Edge(site, None, (Node(*target),), False)
+        return None
+
+    def _project_call(
+        self, site: CallSite | Site, callee: FunctionRef | Bound, caller: Node
+    ) -> Edge | None:
+        reference = function_of(callee)
+        assert reference is not None
+        configured = self.catalog.function(f"{reference.module}.{reference.qualname}")
+        if configured is not None and configured.blocking is not None:
+            name = self.store.display_name((reference.module, reference.qualname))
+            return Edge(site, Sink(name, configured.blocking))
+        receiver = callee.receiver if isinstance(callee, Bound) else None
+        if isinstance(receiver, Instance) and not receiver.exact:
+            return self._dispatch(site, callee, receiver)
+        node = self._node(reference, receiver, caller)
+        if node is None:
+            return None
+        return Edge(site, None, (node,))
+
+    def _dispatch(self, site: CallSite | Site, callee: Bound, receiver: Instance) -> Edge | None:
+        """A method called on a declared receiver: every implementation it may run."""
+        name = callee.function.qualname.rsplit(".", 1)[-1]
+        targets = []
+        implementations = self.hierarchy.implementations(receiver, name)
+        if not implementations:
+            implementations = [callee]
+        for implementation in implementations:
+            function = self.store.signature(
+                (implementation.function.module, implementation.function.qualname)
+            )
+            if function is None or self.hierarchy.is_abstract(
+                function, implementation.function.module
+            ):
+                continue
+            node = self._node(implementation.function, implementation.receiver, None)
+            if node is not None:
+                targets.append(node)
+        if not targets:
+            return None
+        dispatch = ""
+        if len(implementations) > 1:
+            dispatch = f"{receiver.cls.qualname.rsplit('.', 1)[-1]}.{name}"
+        return Edge(site, None, tuple(targets), True, None, dispatch)
+
+    def _node(
+        self, reference: FunctionRef, receiver: Value | None, caller: Node | None
+    ) -> Node | None:
+        function = self.store.function((reference.module, reference.qualname))
+        if function is None or function.is_async or function.is_generator:
+            return None
+        if (
+            receiver is None
+            and caller is not None
+            and caller.receiver is not None
+            and reference.qualname.startswith(f"{caller.qualname}.<locals>.")
+        ):
+            receiver = caller.receiver  # a closure inside a method sees the method's ``self``
+        return Node(
+            reference.module,
+            reference.qualname,
+            _normal_receiver(receiver, function.class_name, reference.module),
+        )
+
+    def _external_call(
+        self, site: CallSite | Site, name: str, args: tuple, caller: Node
+    ) -> Edge | None:
+        if name in CONSUMERS and args:
+            consumed = self.resolver.evaluate(args[0][1], caller.module, caller.receiver)
+            for option in options_of(consumed):
+                if isinstance(option, Generator):
+                    node = self._generator_node(option)
+                    if node is not None:
+                        return Edge(site, None, (node,))
+        entry = self.catalog.function(name)
+        if entry is not None and entry.blocking is not None:
+            return Edge(site, Sink(name.removeprefix("builtins."), entry.blocking))
+        return None
+
+    def _generator_node(self, value: Generator | ContextManager) -> Node | None:
+        reference = function_of(value.call)
+        if reference is None:
+            return None
+        function = self.store.function((reference.module, reference.qualname))
+        if function is None or function.is_async:
+            return None
+        receiver = value.call.receiver if isinstance(value.call, Bound) else None
+        return Node(
+            reference.module,
+            reference.qualname,
+            _normal_receiver(receiver, function.class_name, reference.module),
+        )
+
+    # ---- with, for and attribute reads --------------------------------------------------------
+
+    def _site_edge(self, site: Site, node: Node) -> Edge | None:
+        resolver = self.resolver
+        if site.kind == "read":
+            owner = resolver.evaluate(site.expr[1], node.module, node.receiver)
+            for option in options_of(owner):
+                getter = self.hierarchy.property_getter(option, site.expr[2])
+                if getter is not None:
+                    target = self._node(getter.function, getter.receiver, node)
+                    if target is not None:
+                        return Edge(site, None, (target,))
+            return None
+        value = resolver.evaluate(site.expr, node.module, node.receiver)
+        for option in options_of(value):
+            edge = (
+                self._enter_edge(site, option, node)
+                if site.kind == "enter"
+                else self._iter_edge(site, option, node)
+            )
+            if edge is not None:
+                return edge
+        return None
+
+    def _enter_edge(self, site: Site, value: Value, node: Node) -> Edge | None:
+        if isinstance(value, ContextManager):
+            target = self._generator_node(value)
+            return Edge(site, None, (target,)) if target is not None else None
+        if isinstance(value, CatalogInstance):
+            for method in ("__enter__", "__exit__"):  # leaving the block runs on the loop too
+                blocking = self.catalog.method(value.type, method)
+                if blocking is not None:
+                    return Edge(site, Sink(f"{value.type}.{method}", blocking))
+        if isinstance(value, Instance):
+            enter = self.resolver.attribute(value, "__enter__")
+            if isinstance(enter, (FunctionRef, Bound)):
+                return self.edge_for_call(site, enter, (), node)
+        return None
+
+    def _iter_edge(self, site: Site, value: Value, node: Node) -> Edge | None:
+        if isinstance(value, Generator):
+            target = self._generator_node(value)
+            return Edge(site, None, (target,)) if target is not None else None
+        if isinstance(value, Instance):
+            method = self.resolver.attribute(value, "__iter__")
+            if isinstance(method, (FunctionRef, Bound)):
+                reference = function_of(method)
+                assert reference is not None
+                function = self.store.function((reference.module, reference.qualname))
+                if function is not None and not function.is_async:
+                    receiver = method.receiver if isinstance(method, Bound) else None
+                    return Edge(
+                        site,
+                        None,
+                        (
+                            Node(
+                                reference.module,
+                                reference.qualname,
+                                _normal_receiver(receiver, function.class_name, reference.module),
+                            ),
+                        ),
+                    )
+        if isinstance(value, Range) and value.bound >= CPU_LOOP_THRESHOLD:
+            sink = Sink(f"range({value.bound:_})", Blocking(CPU_LOOP_CODE, CPU_LOOP_SUGGESTION))
+            return Edge(site, sink)
+        if isinstance(value, CatalogInstance):
+            blocking = self.catalog.method(value.type, "__iter__")
+            if blocking is not None:
+                return Edge(site, Sink(f"iterating {value.type}", blocking))
+        return None
+
+    # ---- guesses ------------------------------------------------------------------------------
+
+    def _unique_method(self, name: str) -> FunctionId | None:
+        if name.startswith("__") or len(name) < 4:
+            return None
+        self._method_position, functions = self.store.functions_since(self._method_position)
+        for module, function in functions:
+            if function.class_name is not None and "<locals>" not in function.qualname:
+                entries = self._methods_by_name.setdefault(function.name, [])
+                if (module, function.qualname) not in entries:
+                    entries.append((module, function.qualname))
+        candidates = self._methods_by_name.get(name, ())
+        return candidates[0] if len(candidates) == 1 else None
+
+    def _internal_error(self, node: Node, span: tuple, error: Exception) -> None:
+        where = f"{self.store.path_of(node.module)}:{span[0]}"
+        self.internal_errors.append(f"{where}: internal error while resolving ({error!r}); skipped")
+
+
+def _normal_receiver(receiver: Value | None, class_name: str | None, module: str) -> Value | None:
+    """One node for a method run on its own class's declared instance, however it was reached."""
+    if receiver is None or class_name is None:
+        return None
+    own = (module, class_name)
+    if isinstance(receiver, Instance) and not receiver.exact and not receiver.cls.args:
+        return None if receiver.cls.key == own else receiver
+    if isinstance(receiver, ClassRef) and not receiver.args and receiver.key == own:
+        return None
+    return receiver
+
+
+def _disarmed(blocking: Blocking, args: tuple) -> bool:
+    """True when a keyword argument with a literal value makes the call non-blocking."""
+    if not blocking.unless:
+        return False
+    given = {keyword: value for keyword, value in args if keyword}
+    return any(
+        (found := given.get(keyword)) is not None and found[0] == "lit" and found[1] == literal
+        for keyword, literal in blocking.unless
+    )

@@ -1,0 +1,409 @@
+"""Project classes: method resolution order, generic bases and their bindings, members, and the
+implementations of a method (class-hierarchy analysis).
+
+A call on a *declared* receiver (``repo: Repository``, ``self`` in a base class) may run the
+method of any project subclass: :meth:`Hierarchy.implementations` lists them. Subclasses are found
+by their ``class X(Base)`` headers (and ``Base.register(X)``) anywhere in the project: a text index
+of every file's class headers says which modules to load before the answer is complete.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from asynclint.analysis.store import FactsStore
+from asynclint.analysis.values import (
+    UNKNOWN,
+    Bound,
+    CatalogInstance,
+    ClassRef,
+    External,
+    FunctionRef,
+    GenericAlias,
+    Instance,
+    TypeVarRef,
+    Union,
+    Value,
+    union_of,
+)
+from asynclint.facts import ClassFacts, FunctionFacts
+
+if TYPE_CHECKING:
+    from asynclint.analysis.resolve import Resolver
+
+_PROPERTIES = ("builtins.property", "functools.cached_property")
+_CLASSMETHODS = ("builtins.classmethod",)
+_STATICMETHODS = ("builtins.staticmethod",)
+_ABSTRACT = ("abc.abstractmethod",)
+# A class header's base list, or a registration with an ABC: what makes a class a subclass.
+_CLASS_HEADER = re.compile(rb"^[ \t]*class[ \t]+\w+[^(:\n]*\(([^)]*)\)", re.MULTILINE)
+_REGISTRATION = re.compile(rb"\b(\w+)\.register\b")
+_WORD = re.compile(rb"[A-Za-z_]\w*")
+
+ClassKey = tuple[str, str]
+
+
+class Hierarchy:
+    def __init__(self, store: FactsStore, resolver: Resolver) -> None:
+        self.store = store
+        self.resolver = resolver
+        self._mro: dict[ClassRef, list[ClassRef]] = {}
+        self._params: dict[ClassKey, tuple[TypeVarRef, ...]] = {}
+        self._children: dict[ClassKey, list[ClassRef]] = {}
+
+    def class_facts(self, cls: ClassRef) -> ClassFacts | None:
+        facts = self.store.module_facts(cls.module)
+        return facts.classes.get(cls.qualname) if facts is not None else None
+
+    # ---- bases, type parameters and bindings --------------------------------------------------
+
+    def bases(self, cls: ClassRef) -> list[Value]:
+        """The class's bases as forms, its type arguments substituted."""
+        facts = self.class_facts(cls)
+        if facts is None:
+            return []
+        mapping = self._own_bindings(cls)
+        found = []
+        for base in facts.bases:
+            value = self.resolver.evaluate(base, cls.module)
+            found.append(substitute(value, mapping) if mapping else value)
+        return found
+
+    def type_params(self, cls: ClassRef) -> tuple[TypeVarRef, ...]:
+        """The class's own type parameters, in order: PEP 695 ones, those of ``Generic[...]`` /
+        ``Protocol[...]``, else the type variables its bases are subscripted with."""
+        key = cls.key
+        found = self._params.get(key)
+        if found is not None:
+            return found
+        facts = self.class_facts(cls)
+        params: list[TypeVarRef] = []
+        if facts is not None and facts.type_params:
+            params = [
+                TypeVarRef(cls.module, f"{cls.qualname}.{name}") for name in facts.type_params
+            ]
+        elif facts is not None:
+            misses = self.store.misses
+            bases = [self.resolver.evaluate(base, cls.module) for base in facts.bases]
+            explicit = [
+                base
+                for base in bases
+                if isinstance(base, GenericAlias) and base.origin.tail in ("Generic", "Protocol")
+            ]
+            for base in explicit or bases:
+                for variable in _type_variables(base):
+                    if variable not in params:
+                        params.append(variable)
+            if misses != self.store.misses:
+                return tuple(params)  # provisional
+        result = self._params[key] = tuple(params)
+        return result
+
+    def _own_bindings(self, cls: ClassRef) -> dict[tuple[str, str], Value]:
+        if not cls.args:
+            return {}
+        params = self.type_params(cls)
+        return {(p.module, p.name): arg for p, arg in zip(params, cls.args, strict=False)}
+
+    def bindings(self, cls: ClassRef) -> dict[tuple[str, str], Value]:
+        """Every type variable bound along the class's MRO (``UserRepo(CRUDBase[User])`` binds
+        CRUDBase's ``ModelT`` to User)."""
+        found: dict[tuple[str, str], Value] = {}
+        for owner in self.mro(cls):
+            for key, value in self._own_bindings(owner).items():
+                found.setdefault(key, value)
+        return found
+
+    def binding_of(self, variable: TypeVarRef, receiver: Value | None) -> Value | None:
+        cls = receiver.cls if isinstance(receiver, Instance) else receiver
+        if not isinstance(cls, ClassRef):
+            return None
+        bound = self.bindings(cls).get((variable.module, variable.name))
+        if isinstance(bound, TypeVarRef) and bound == variable:
+            return None
+        return bound
+
+    # ---- method resolution order --------------------------------------------------------------
+
+    def mro(self, cls: ClassRef) -> list[ClassRef]:
+        """The class and its project ancestors in C3 order, each with the type arguments the
+        subclass gives it (depth-first when the C3 merge fails)."""
+        key = ClassRef(cls.module, cls.qualname, cls.args)
+        cached = self._mro.get(key)
+        if cached is not None:
+            return cached
+        self._mro[key] = [key]  # a cycle of bases ends here
+        misses = self.store.misses
+        parents = [base for base in self.bases(key) if isinstance(base, ClassRef)]
+        result = [key, *_c3([self.mro(parent) for parent in parents] + [parents])]
+        if misses == self.store.misses:
+            self._mro[key] = result
+        else:
+            del self._mro[key]
+        return result
+
+    def catalog_bases(self, cls: ClassRef) -> list[str]:
+        found = []
+        catalog = self.resolver.catalog
+        for owner in self.mro(cls):
+            for base in self.bases(owner):
+                if isinstance(base, GenericAlias):
+                    base = base.origin
+                if isinstance(base, External):
+                    canonical = catalog.canonical_type(base.name)
+                    if canonical:
+                        found.append(canonical)
+        return found
+
+    def external_bases(self, cls: ClassRef) -> list[str]:
+        """Dotted names of the library classes among the ancestors (``pydantic.BaseModel``)."""
+        found = []
+        for owner in self.mro(cls):
+            for base in self.bases(owner):
+                if isinstance(base, GenericAlias):
+                    base = base.origin
+                if isinstance(base, External):
+                    found.append(base.name)
+        return found
+
+    # ---- members ------------------------------------------------------------------------------
+
+    def member(self, owner: Value, name: str, *, after: ClassRef | None = None) -> Value:
+        """``owner.name`` for an instance or a class of the project (``after``: ``super()``,
+        the lookup starts past that class)."""
+        if isinstance(owner, Union):
+            return union_of([self.member(o, name, after=after) for o in owner.options])
+        if isinstance(owner, Instance):
+            cls, instance = owner.cls, owner
+        elif isinstance(owner, ClassRef):
+            cls, instance = owner, None
+        else:
+            return UNKNOWN
+        order = self.mro(cls)
+        if after is not None:
+            keys = [entry.key for entry in order]
+            order = order[keys.index(after.key) + 1 :] if after.key in keys else []
+        resolver = self.resolver
+        for entry in order:
+            facts = self.class_facts(entry)
+            if facts is None:
+                continue
+            method = facts.methods.get(name)
+            if method is not None:
+                found = self._method(entry, method, owner, instance)
+                if found is not None:
+                    return found
+            attribute = facts.attributes.get(name)
+            if attribute is not None:
+                receiver = instance if instance is not None else None
+                value = resolver.evaluate(attribute, entry.module, receiver)
+                stored = resolver.stores.stored(owner, name)
+                return union_of([value, stored])
+        if instance is not None:
+            for base in self.catalog_bases(cls):
+                return resolver.attribute(CatalogInstance(base), name)
+        return resolver.stores.stored(owner, name)
+
+    def _method(
+        self, entry: ClassRef, qualname: str, owner: Value, instance: Instance | None
+    ) -> Value | None:
+        function = self.store.signature((entry.module, qualname))
+        if function is None:
+            return None
+        resolver = self.resolver
+        ref = FunctionRef(entry.module, qualname)
+        if resolver.is_decorated_with(function, entry.module, *_STATICMETHODS):
+            return resolver.decorated(ref, function, entry.module)
+        if resolver.is_decorated_with(function, entry.module, *_CLASSMETHODS):
+            cls = instance.cls if instance is not None else owner
+            return resolver.decorated(Bound(ref, cls), function, entry.module)
+        if instance is None:
+            return resolver.decorated(ref, function, entry.module)
+        if self.is_property(function, entry.module):
+            getter = self.store.function((entry.module, qualname)) or function
+            return resolver.returns(Bound(ref, instance), getter)
+        return resolver.decorated(Bound(ref, instance), function, entry.module)
+
+    def is_property(self, function: FunctionFacts, module: str) -> bool:
+        return self.resolver.is_decorated_with(function, module, *_PROPERTIES)
+
+    def property_getter(self, owner: Value, name: str) -> Bound | None:
+        """The sync getter that reading ``owner.name`` runs, for a project ``@property``."""
+        if not isinstance(owner, Instance):
+            return None
+        for entry in self.mro(owner.cls):
+            facts = self.class_facts(entry)
+            if facts is None:
+                continue
+            method = facts.methods.get(name)
+            if method is None:
+                if name in facts.attributes:
+                    return None
+                continue
+            function = self.store.signature((entry.module, method))
+            if (
+                function is None
+                or function.is_async
+                or not self.is_property(function, entry.module)
+            ):
+                return None
+            return Bound(FunctionRef(entry.module, method), owner)
+        return None
+
+    def is_abstract(self, function: FunctionFacts, module: str) -> bool:
+        """An interface's method: ``@abstractmethod``, or a body that does nothing."""
+        return function.stub or self.resolver.is_decorated_with(function, module, *_ABSTRACT)
+
+    # ---- subclasses and implementations -------------------------------------------------------
+
+    def implementations(self, receiver: Instance, name: str) -> list[Bound]:
+        """Every method body a call ``receiver.name()`` may run: the one the declared class
+        resolves, and the overrides in its project subclasses (each bound to its class)."""
+        found: list[Bound] = []
+        declared = self.member(receiver, name)
+        if isinstance(declared, Bound):
+            found.append(declared)
+        if receiver.exact:
+            return found
+        for subclass in self.subclasses(receiver.cls):
+            facts = self.class_facts(subclass)
+            method = facts.methods.get(name) if facts is not None else None
+            if method is None:
+                continue
+            function = self.store.signature((subclass.module, method))
+            if function is None or self.is_property(function, subclass.module):
+                continue
+            bound = Bound(FunctionRef(subclass.module, method), Instance(subclass, exact=False))
+            if all(existing.function != bound.function for existing in found):
+                found.append(bound)
+        return found
+
+    def subclasses(self, cls: ClassRef) -> list[ClassRef]:
+        """Project subclasses of ``cls``, transitively (the modules that may define one are
+        loaded first: until they are, the answer is provisional)."""
+        result: list[ClassRef] = []
+        seen = {cls.key}
+        pending = [cls.plain()]
+        while pending:
+            for child in self.direct_subclasses(pending.pop()):
+                if child.key not in seen:
+                    seen.add(child.key)
+                    result.append(child)
+                    pending.append(child)
+        return result
+
+    def direct_subclasses(self, cls: ClassRef) -> list[ClassRef]:
+        """Classes whose bases name ``cls``, and classes registered with it (``cls.register``).
+
+        Only the modules whose text names the class in a class header or a registration are
+        read, and in them only the classes whose bases mention that name."""
+        key = cls.key
+        found = self._children.get(key)
+        if found is not None:
+            return found
+        name = cls.qualname.rsplit(".", 1)[-1]
+        misses = self.store.misses
+        children: dict[ClassKey, ClassRef] = {}
+        for module in self.store.modules_with_base_word(name.encode(), cls.module):
+            facts = self.store.module_facts(module)
+            if facts is None:
+                continue
+            for qualname, facts_cls in facts.classes.items():
+                child = ClassRef(module, qualname)
+                bases = [base for base in facts_cls.bases if _mentions(base, name)]
+                if any(self._is(base, module, key) for base in bases):
+                    children.setdefault(child.key, child)
+                for decorator in facts_cls.decorators:  # @Interface.register
+                    if _is_registration(decorator, name) and self._is(decorator[1], module, key):
+                        children.setdefault(child.key, child)
+            for function in facts.functions.values():
+                for call in function.calls:  # Interface.register(Implementation)
+                    if _is_registration(call.callee, name) and call.args:
+                        target = self.resolver.evaluate(call.args[0][1], module)
+                        if isinstance(target, ClassRef) and self._is(call.callee[1], module, key):
+                            children.setdefault(target.key, target.plain())
+        result = list(children.values())
+        if misses == self.store.misses:
+            self._children[key] = result
+        return result
+
+    def _is(self, expr: tuple, module: str, key: ClassKey) -> bool:
+        value = self.resolver.evaluate(expr, module)
+        if isinstance(value, GenericAlias):  # a generic base with its arguments
+            value = value.origin
+        return isinstance(value, ClassRef) and value.key == key
+
+
+def _mentions(expr: tuple, name: str) -> bool:
+    """Whether a symbolic expression names ``name`` (a base ``Repo``, ``repos.Repo[T]``)."""
+    if not isinstance(expr, tuple) or not expr:
+        return False
+    if expr[0] in ("glob", "attr") and expr[-1] == name:
+        return True
+    if expr[0] == "imp" and isinstance(expr[1], str) and expr[1].rsplit(".", 1)[-1] == name:
+        return True
+    if expr[0] == "sub":
+        return _mentions(expr[1], name)
+    return False
+
+
+def _is_registration(expr: tuple, name: str) -> bool:
+    return expr[0] == "attr" and expr[2] == "register" and _mentions(expr[1], name)
+
+
+def class_header_words(data: bytes) -> set[bytes]:
+    """The words in a file's class base lists and before ``.register``: the names of the classes
+    it may subclass."""
+    words: set[bytes] = set()
+    if b"class" in data:
+        for match in _CLASS_HEADER.finditer(data):
+            words.update(_WORD.findall(match.group(1)))
+    if b".register" in data:
+        words.update(_REGISTRATION.findall(data))
+    return words
+
+
+def substitute(value: Value, mapping: dict[tuple[str, str], Value]) -> Value:
+    """``value`` with the type variables of ``mapping`` replaced by what they are bound to."""
+    if isinstance(value, TypeVarRef):
+        return mapping.get((value.module, value.name), value)
+    if isinstance(value, ClassRef) and value.args:
+        args = tuple(substitute(arg, mapping) for arg in value.args)
+        return ClassRef(value.module, value.qualname, args, value.exact)
+    if isinstance(value, GenericAlias):
+        return GenericAlias(value.origin, tuple(substitute(arg, mapping) for arg in value.args))
+    if isinstance(value, Union):
+        return Union(tuple(substitute(option, mapping) for option in value.options))
+    return value
+
+
+def _type_variables(value: Value) -> list[TypeVarRef]:
+    if isinstance(value, TypeVarRef):
+        return [value]
+    if isinstance(value, (ClassRef, GenericAlias)):
+        return [variable for arg in value.args for variable in _type_variables(arg)]
+    return []
+
+
+def _c3(sequences: list[list[ClassRef]]) -> list[ClassRef]:
+    """C3 linearization of the parents' MROs (keyed by class, type arguments kept from the first
+    occurrence); a depth-first order without repeats when the merge is inconsistent."""
+    pending = [[entry for entry in sequence] for sequence in sequences if sequence]
+    result: list[ClassRef] = []
+    while pending:
+        for sequence in pending:
+            head = sequence[0]
+            if not any(head.key in {e.key for e in other[1:]} for other in pending):
+                break
+        else:
+            flat: list[ClassRef] = []
+            for sequence in sequences:
+                for entry in sequence:
+                    if entry.key not in {e.key for e in [*result, *flat]}:
+                        flat.append(entry)
+            return [*result, *flat]
+        result.append(head)
+        pending = [[e for e in sequence if e.key != head.key] for sequence in pending]
+        pending = [sequence for sequence in pending if sequence]
+    return result

@@ -1,0 +1,180 @@
+"""The facts of the modules loaded so far, and what resolution still needs loaded.
+
+Modules and function bodies are loaded on demand (decision 0003, 0012): asking for the facts of a
+module, or for a function whose body is still blanked, that is not loaded yet records the need
+and counts a *miss*. Whatever was computed while a miss happened is provisional: the caller does
+not memoise it, and :meth:`FactsStore.settle` loads what was missed, in one round of parsing, and
+runs the work again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from asynclint.facts import FunctionFacts, ModuleFacts
+from asynclint.modules import ModuleIndex
+
+FunctionId = tuple[str, str]  # (module, qualname)
+# load(modules, bodies): add the facts of ``modules`` and merge the blanked ``bodies`` of loaded
+# modules into theirs, in one round of parsing.
+Loader = Callable[[list[str], list[FunctionId]], None]
+# The bytes of every project file, by module name (text indexes read them once).
+Sources = Callable[[], Iterable[tuple[str, bytes]]]
+
+
+def _names_any(data: bytes, words: list[bytes]) -> bool:
+    for word in words:
+        start = data.find(word)
+        while start != -1:
+            end = start + len(word)
+            before = data[start - 1 : start] if start else b" "
+            after = data[end : end + 1] or b" "
+            if not (before.isalnum() or before == b"_" or after.isalnum() or after == b"_"):
+                return True
+            start = data.find(word, end)
+    return False
+
+
+class FactsStore:
+    def __init__(
+        self,
+        index: ModuleIndex,
+        load: Loader,
+        display_path: Callable[[Path], str],
+        sources: Sources | None = None,
+    ) -> None:
+        self.index = index
+        self.facts: dict[str, ModuleFacts] = {}
+        self.pending: set[str] = set()
+        self.pending_bodies: set[FunctionId] = set()
+        self.misses = 0
+        # Every function facts added or grown, in order: indexes built over the loaded code read
+        # it from where they stopped (see :meth:`functions_since`).
+        self._function_log: list[tuple[str, FunctionFacts]] = []
+        self._module_log: list[str] = []  # modules added, and modules whose bodies grew
+        self._load = load
+        self._display_path = display_path
+        self._sources = sources or (lambda: ())
+        self._base_words: dict[bytes, list[str]] | None = None
+        self._texts: dict[str, bytes] = {}
+        self._paths: dict[str, str] = {}
+
+    # ---- loading ------------------------------------------------------------------------------
+
+    def add(self, module: str, facts: ModuleFacts) -> None:
+        self.facts[module] = facts
+        self._function_log.extend((module, function) for function in facts.functions.values())
+        self._module_log.append(module)
+
+    def merge_bodies(self, module: str, fragment: ModuleFacts, qualnames: Iterable[str]) -> None:
+        facts = self.facts[module]
+        before = set(facts.functions)
+        names = list(qualnames)
+        facts.merge_bodies(fragment, names)
+        grown = [facts.functions[name] for name in names if name in facts.functions]
+        grown += [function for name, function in facts.functions.items() if name not in before]
+        self._function_log.extend((module, function) for function in grown)
+        if any(name.startswith(f"{qualname}.") for name in fragment.classes for qualname in names):
+            self._module_log.append(module)  # classes defined in the bodies
+
+    def functions_since(self, position: int) -> tuple[int, list[tuple[str, FunctionFacts]]]:
+        """Functions added (or whose body was merged) since ``position``, and the new position."""
+        return len(self._function_log), self._function_log[position:]
+
+    def modules_since(self, position: int) -> tuple[int, list[str]]:
+        """Modules added (or given new classes by a body) since ``position``, and the new
+        position."""
+        return len(self._module_log), self._module_log[position:]
+
+    def module_facts(self, module: str) -> ModuleFacts | None:
+        facts = self.facts.get(module)
+        if facts is None and module in self.index.by_name:
+            self.pending.add(module)
+            self.misses += 1
+        return facts
+
+    def function(self, fid: FunctionId) -> FunctionFacts | None:
+        """A function's facts; asking for one whose body is not parsed yet schedules the parse
+        (what was computed meanwhile is provisional, like for a module not loaded yet)."""
+        facts = self.module_facts(fid[0])
+        if facts is None:
+            return None
+        if fid[1] in facts.masked:
+            self.pending_bodies.add(fid)
+            self.misses += 1
+        return facts.functions.get(fid[1])
+
+    def signature(self, fid: FunctionId) -> FunctionFacts | None:
+        """A function's facts without asking for its body (its signature and decorators are
+        there either way)."""
+        facts = self.module_facts(fid[0])
+        return facts.functions.get(fid[1]) if facts is not None else None
+
+    def require_modules(self, modules: Iterable[str]) -> bool:
+        """Ask for every module in ``modules``; True when all of them are loaded."""
+        ready = True
+        for module in modules:
+            if self.module_facts(module) is None and module in self.index.by_name:
+                ready = False
+        return ready
+
+    def modules_with_base_word(self, word: bytes, defined_in: str = "") -> list[str]:
+        """Project modules with a class header (or a ``.register``) naming ``word``: where the
+        subclasses of a class called ``word`` may be (one pass over every file, once).
+
+        With ``defined_in``, the module defining that class, other modules must also name one
+        part of its dotted name (``asyncio``, ``streams``), as an import of it does: a class
+        ``StreamReader`` of ``codecs`` does not make every codec a candidate."""
+        if self._base_words is None:
+            from asynclint.analysis.hierarchy import class_header_words
+
+            index: dict[bytes, list[str]] = {}
+            for module, data in self._sources():
+                self._texts[module] = data
+                for found in class_header_words(data):
+                    index.setdefault(found, []).append(module)
+            self._base_words = index
+        found = self._base_words.get(word, [])
+        if not defined_in:
+            return found
+        parts = [part.encode() for part in defined_in.split(".") if part]
+        return [
+            module
+            for module in found
+            if module == defined_in or _names_any(self._texts.get(module, b""), parts)
+        ]
+
+    def settle(self, work: Callable[[], None]) -> None:
+        """Run ``work`` until resolution needs no module or body that is not loaded yet."""
+        while True:
+            self.pending.clear()
+            self.pending_bodies.clear()
+            work()
+            wanted = {m for m in self.pending if m not in self.facts}
+            bodies = sorted(
+                fid for fid in self.pending_bodies if fid[1] in self.facts[fid[0]].masked
+            )
+            if not wanted and not bodies:
+                return
+            self._load(sorted(wanted), bodies)
+            for module in wanted:  # unreadable modules must not be asked for again
+                if module not in self.facts:
+                    self.add(module, ModuleFacts(path=str(self.index.by_name[module])))
+            for module, qualname in bodies:  # a body that failed to load stays empty
+                self.facts[module].masked.pop(qualname, None)
+
+    # ---- names for people -------------------------------------------------------------------
+
+    def path_of(self, module: str) -> str:
+        shown = self._paths.get(module)
+        if shown is None:
+            shown = self._paths[module] = self._display_path(
+                self.index.by_name.get(module, Path(module))
+            )
+        return shown
+
+    @staticmethod
+    def display_name(fid: FunctionId) -> str:
+        qualname = fid[1].replace(".<locals>.", ".")
+        return f"{fid[0]}.{qualname}" if fid[0] else qualname

@@ -1,0 +1,259 @@
+"""The type model: what an expression evaluates to, as far as static knowledge goes.
+
+Values are small frozen objects, compared and hashed by content. They describe objects of the
+checked program (a project function, an instance of a project class, a library object the
+catalog knows) and *type forms* (what an annotation or an alias denotes: ``list[Repo]``,
+``Annotated[Session, Depends(get_db)]``). :func:`asynclint.analysis.resolve.Resolver.instance_of`
+turns a form into the value an object annotated with it holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeAlias
+
+
+class Value:
+    """Base of every value; :data:`UNKNOWN` when nothing is known."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown(Value):
+    """Nothing is known about the object."""
+
+
+UNKNOWN = Unknown()
+
+
+@dataclass(frozen=True, slots=True)
+class Constant(Value):
+    """A literal: a string, a number, ``True``/``False``/``None``. In an annotation a string is a
+    forward reference."""
+
+    value: object
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleRef(Value):
+    """A module of the project."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class External(Value):
+    """A name outside the project, by its dotted path (``requests.get``, ``typing.Optional``)."""
+
+    name: str
+
+    @property
+    def tail(self) -> str:
+        return self.name.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionRef(Value):
+    """A project function or lambda, as an object (not called)."""
+
+    module: str
+    qualname: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClassRef(Value):
+    """A project class object.
+
+    ``args`` bind its type parameters (``CRUDBase[User]``). ``exact``: the class itself; a
+    ``type[Repo]`` parameter holds Repo or any subclass of it.
+    """
+
+    module: str
+    qualname: str
+    args: tuple[Value, ...] = ()
+    exact: bool = True
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.module, self.qualname)
+
+    def plain(self) -> ClassRef:
+        """The class without type arguments, exactly."""
+        return ClassRef(self.module, self.qualname)
+
+
+@dataclass(frozen=True, slots=True)
+class Instance(Value):
+    """An instance of a project class. ``exact``: built from that very class here; otherwise
+    declared (an annotation): it may be an instance of any subclass."""
+
+    cls: ClassRef
+    exact: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Bound(Value):
+    """A project method looked up on a receiver (an :class:`Instance`, or a :class:`ClassRef` for
+    classmethods): calling it runs the function with ``self`` (or ``cls``) being the receiver."""
+
+    function: FunctionRef
+    receiver: Value
+
+
+Callable: TypeAlias = "FunctionRef | Bound"
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogInstance(Value):
+    """An instance of a type the catalog knows (``requests.Session``)."""
+
+    type: str
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogMethod(Value):
+    """A method of a catalog instance, not called yet."""
+
+    type: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Generator(Value):
+    """What calling a generator function gives: nothing of its body has run yet."""
+
+    call: Callable
+
+
+@dataclass(frozen=True, slots=True)
+class Coroutine(Value):
+    """What calling an ``async def`` gives; awaiting it gives the function's result."""
+
+    call: Callable
+
+
+@dataclass(frozen=True, slots=True)
+class ContextManagerFunction(Value):
+    """A ``@contextmanager`` function: calling it makes a :class:`ContextManager`."""
+
+    call: Callable
+
+
+@dataclass(frozen=True, slots=True)
+class ContextManager(Value):
+    """What a ``@contextmanager`` function returns: entering it runs the generator to its
+    ``yield``."""
+
+    call: Callable
+
+
+@dataclass(frozen=True, slots=True)
+class Wrapped(Value):
+    """A function decorated by a project decorator returning a sync wrapper: calling it runs the
+    wrapper and, through it, the original."""
+
+    wrapper: FunctionRef
+    original: Callable
+
+
+@dataclass(frozen=True, slots=True)
+class Partial(Value):
+    """``functools.partial(target, ...)``: calling it calls ``target``."""
+
+    target: Value
+
+
+@dataclass(frozen=True, slots=True)
+class Range(Value):
+    """``range(n)`` with a literal bound."""
+
+    bound: int
+
+
+@dataclass(frozen=True, slots=True)
+class Items(Value):
+    """Something whose iteration yields ``element`` (a ``list[Repo]``, ``Path.glob()``)."""
+
+    element: Value
+
+
+@dataclass(frozen=True, slots=True)
+class Super(Value):
+    """``super()`` inside a method of ``cls``, for ``receiver``."""
+
+    cls: ClassRef
+    receiver: Value
+
+
+@dataclass(frozen=True, slots=True)
+class Guess(Value):
+    """An attribute of an object of unknown type: a guess by its name only."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Union(Value):
+    """Any one of ``options`` (an ``X | None`` annotation, an attribute set in two places)."""
+
+    options: tuple[Value, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TypeVarRef(Value):
+    """A type variable (``TypeVar("T", bound=Base)``, a PEP 695 parameter), named by where it is
+    defined; ``bound`` is what it stands for when nothing binds it."""
+
+    module: str
+    name: str
+    bound: Value = UNKNOWN
+
+
+@dataclass(frozen=True, slots=True)
+class GenericAlias(Value):
+    """A library generic or typing construct with arguments: ``list[Repo]``, ``Optional[X]``,
+    ``type[Repo]``, ``Generator[Session, None, None]``."""
+
+    origin: External
+    args: tuple[Value, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnnotatedType(Value):
+    """``Annotated[T, ...]``; ``dependency`` is what a ``Depends(...)`` among its metadata calls
+    (FastAPI runs it and passes its result), or None."""
+
+    type: Value
+    dependency: Value | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DependsMarker(Value):
+    """``Depends(target)`` / ``Security(target)`` (``target`` None for ``Depends()``)."""
+
+    target: Value | None
+
+
+def options_of(value: Value) -> tuple[Value, ...]:
+    """The alternatives a value stands for (itself, unless it is a :class:`Union`)."""
+    return value.options if isinstance(value, Union) else (value,)
+
+
+def union_of(values: list[Value] | tuple[Value, ...]) -> Value:
+    """One value for several: unknowns dropped, duplicates merged, nested unions flattened."""
+    found: list[Value] = []
+    for value in values:
+        for option in options_of(value):
+            if not isinstance(option, Unknown) and option not in found:
+                found.append(option)
+    if len(found) > 1:  # a declared instance of a class covers the exact one
+        declared = {
+            option.cls for option in found if isinstance(option, Instance) and not option.exact
+        }
+        found = [
+            o for o in found if not (isinstance(o, Instance) and o.exact and o.cls in declared)
+        ]
+    if not found:
+        return UNKNOWN
+    return found[0] if len(found) == 1 else Union(tuple(found))
