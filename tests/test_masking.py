@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import textwrap
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import libcst
@@ -13,7 +13,7 @@ import pytest
 
 from asynclint import fixes as fixes_module
 from asynclint import masking
-from asynclint.api import check_paths, check_source
+from asynclint.api import check_paths, check_source, settings_for
 from asynclint.cache import FactsCache
 from asynclint.config import Settings
 from asynclint.facts import extract, extract_bodies
@@ -207,8 +207,10 @@ def test_fixture_findings_do_not_depend_on_blanking(
 def test_project_findings_do_not_depend_on_blanking(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    settings = replace(settings_for([project]), cache=False)  # the project's own configuration
+
     def run() -> list[Finding]:
-        return check_paths([project], Settings(cache=False)).findings
+        return check_paths([project], settings).findings
 
     blanked = _findings(run, monkeypatch, 1)
     assert blanked, "every fixture project has findings"

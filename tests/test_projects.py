@@ -10,12 +10,13 @@ import json
 import subprocess
 import sys
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from expect import describe_difference, expected_in_file, expected_in_tree, found
 
-from asynclint.api import check_paths
+from asynclint.api import check_paths, settings_for
 from asynclint.config import Settings
 
 PROJECTS = Path(__file__).parent / "fixtures" / "projects"
@@ -37,9 +38,14 @@ def test_projects_exist() -> None:
         assert expected_in_tree(project), f"{project.name} has no expect annotation"
 
 
+def project_settings(project: Path) -> Settings:
+    """The project's own configuration (its pyproject.toml), without the cache."""
+    return replace(settings_for([project]), cache=False)
+
+
 @pytest.mark.parametrize("project", PROJECT_DIRS, ids=[p.name for p in PROJECT_DIRS])
 def test_project_findings_match_annotations(project: Path) -> None:
-    result = check_paths([project], NO_CACHE)
+    result = check_paths([project], project_settings(project))
     _assert_matches(expected_in_tree(project), found(result.findings, project), project.name)
 
 
@@ -56,7 +62,7 @@ PROJECT_FILE_IDS = [f"{p.name}/{path.relative_to(p).as_posix()}" for p, path in 
 )
 def test_checking_one_file_gives_exactly_its_annotations(project: Path, path: Path) -> None:
     # The whole project is still read to resolve calls; only the named file is reported on.
-    result = check_paths([path], NO_CACHE)
+    result = check_paths([path], project_settings(project))
     label = path.relative_to(project).as_posix()
     _assert_matches(expected_in_file(path, project), found(result.findings, project), label)
 

@@ -29,6 +29,7 @@ from asynclint.frameworks.fastapi import FastAPIModel, build_model
 from asynclint.markers import has_loop_marker, has_routing_marker
 from asynclint.models import Finding, RunResult, Span
 from asynclint.modules import ModuleIndex
+from asynclint.roots import module_roots
 from asynclint.rules import get_rule, peer_code_map
 
 _PARALLEL_MIN_FILES = 12
@@ -151,7 +152,13 @@ def open_session(
                     settings, files, empty, cached_findings=found, cache=cache, run_key=key
                 )
 
-    index = ModuleIndex(files.root, files.project)
+    roots = module_roots(
+        files.root,
+        files.project,
+        settings.src,
+        ((path, source.data) for path, source in sources.items() if source.data is not None),
+    )
+    index = ModuleIndex(files.root, files.project, roots)
     loader = _Loader(index, cache, settings, cwd)
     project = Program(
         index,

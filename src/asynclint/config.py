@@ -59,6 +59,9 @@ class Settings:
     respect_gitignore: bool = True
     cache: bool = True
     cache_dir: str | None = None
+    # Folders absolute imports are resolved from, relative to the project root (as ruff's
+    # `src`); the root itself, `src/` and detected roots are always tried too.
+    src: tuple[str, ...] = ()
     # Files whose content is larger than this are reported as AL001 and skipped.
     max_file_bytes: int = 5_000_000
     warnings: tuple[str, ...] = field(default=(), compare=False)
@@ -70,7 +73,9 @@ class Settings:
 
     def fingerprint(self) -> str:
         """What in the settings changes analysis results (used in cache keys)."""
-        return repr((self.extra_blocking_calls, self.extra_offload_wrappers, self.confidence))
+        return repr(
+            (self.extra_blocking_calls, self.extra_offload_wrappers, self.confidence, self.src)
+        )
 
 
 def _matches(code: str, selectors: tuple[str, ...]) -> bool:
@@ -123,7 +128,7 @@ def settings_from_mapping(section: Mapping[str, object], *, source: str) -> Sett
                 changes["select"] = tuple(changes.get("select", settings.select)) + codes
             else:
                 changes[key] = codes
-        elif key in ("exclude", "extend-exclude", "extra-offload-wrappers"):
+        elif key in ("exclude", "extend-exclude", "extra-offload-wrappers", "src"):
             changes[key.replace("-", "_")] = tuple(_str_list(value, where))
         elif key == "per-file-ignores":
             if not isinstance(value, dict):

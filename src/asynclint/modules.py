@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 
 class ModuleIndex:
-    def __init__(self, root: Path, files: Iterable[Path]) -> None:
+    def __init__(
+        self, root: Path, files: Iterable[Path], roots: Sequence[Path] | None = None
+    ) -> None:
+        """``roots``: folders absolute imports resolve from (:mod:`asynclint.roots`), most
+        specific first; by default ``src/`` and the project root."""
         self.root = root
+        self.roots = tuple(roots) if roots is not None else (root / "src", root)
         self.by_name: dict[str, Path] = {}
         self.name_of: dict[Path, str] = {}
         self.is_package: dict[str, bool] = {}
@@ -35,25 +40,36 @@ class ModuleIndex:
             found = self._regular_package[folder] = (folder / "__init__.py").exists()
         return found
 
-    def _package_parts(self, path: Path) -> list[str]:
-        """Module name parts counted from the topmost folder with an ``__init__.py`` chain."""
+    def _package_parts(self, path: Path) -> list[str] | None:
+        """Module name parts counted from the topmost regular package above the file (None
+        when no regular package holds it: a script, or part of a namespace package).
+
+        Folders without an ``__init__.py`` inside a regular package are namespace portions of
+        it (``onyx/redis/pool.py`` under ``onyx/__init__.py`` is ``onyx.redis.pool``)."""
         parts = [path.stem] if path.name != "__init__.py" else []
         folder = path.parent
-        while self._is_regular_package(folder) and folder.name.isidentifier():
-            parts.insert(0, folder.name)
+        pending: list[str] = []
+        found = False
+        inside = True  # portions without __init__.py are only followed inside the project
+        while folder.name.isidentifier():
+            regular = self._is_regular_package(folder)
+            if not regular and not inside:
+                break
+            pending.insert(0, folder.name)
+            if regular:
+                parts[:0] = pending
+                pending = []
+                found = True
             if folder.parent == folder:
                 break
+            inside = inside and folder != self.root
             folder = folder.parent
-        return parts
+        return parts if found else None
 
     def _names_for(self, path: Path) -> list[str]:
-        parts_from_package_root = self._package_parts(path)
-        names = [".".join(parts_from_package_root)] if parts_from_package_root else []
-        if not self._is_regular_package(path.parent):
-            # Outside any regular package the file is a script or part of a namespace package:
-            # its name from src/ or the root wins over its bare file name.
-            names = []
-        for base in (self.root / "src", self.root):
+        package_parts = self._package_parts(path)
+        names = [".".join(package_parts)] if package_parts else []
+        for base in self.roots:
             try:
                 rel = path.relative_to(base)
             except ValueError:
