@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import sysconfig
 from pathlib import Path
 
@@ -41,6 +42,11 @@ def _provided(module: cst.Module) -> dict[cst.CSTNode, object]:
 def test_paired_ranges_equal_libcst_s(source: str) -> None:
     module = cst.parse_module(source)
     index = index_nodes(module, source)
+    try:
+        ast.parse(source)
+    except SyntaxError:  # newer syntax than this Python's: no ranges, fixes ask LibCST
+        assert index.ranges is None
+        return
     assert index.ranges is not None
     provided = _provided(module)
     kinds = (cst.Call, cst.FunctionDef)

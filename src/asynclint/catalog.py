@@ -8,6 +8,11 @@ Schema of a catalog file (all tables optional)::
     suggestion = "use `await asyncio.sleep(...)`"
     fix = "asyncio-sleep"         # optional fix kind understood by asynclint.fixes
     returns = "requests.Session"  # optional: catalog type of the returned value
+    carries = "class-arg-0"       # optional: the element its result carries (see below)
+    decorates = "celery.app.task.Task"  # as a decorator (called or not), it makes the project
+                                  # function an object of that type (calling it still runs it)
+    eager = true                  # a loader option that loads its attribute argument eagerly
+                                  # (`selectinload(Customer.orders)`)
 
     [[types]]                     # classes whose instances we follow (provenance)
     name = "requests.Session"     # calling the type itself constructs an instance, not a finding
@@ -18,6 +23,23 @@ Schema of a catalog file (all tables optional)::
     items = { glob = "pathlib.Path" } # element type of what a method returns, when iterated
     open = true                   # attributes are whatever the program stores there
                                   # (``app.state.mailer = SmtpMailer()``)
+    decorates = { task = "celery.app.task.Task" }   # methods used as decorators (see above)
+    # Results that carry project objects (an ORM query of Users gives Users):
+    #   "class-arg-N"     the result carries instances of the class passed at position N
+    #   "instance-arg-N"  the result is an instance of the class passed at position N
+    #   "element-arg-N"   the result carries what the catalog object at position N carries
+    #   "element"         the result is what the receiver carries; "items": a list of them
+    #   "keep"            the result carries what the receiver carries
+    # A method returning the receiver's own type keeps what it carries.
+    carries = { query = "class-arg-0", get = "instance-arg-0", one = "element" }
+    eager_options = ["options"]   # methods whose eager loader options mark attributes loaded
+
+    [[descriptors]]               # class attributes declared with these calls run I/O when
+    names = ["sqlalchemy.orm.relationship"]   # read on an instance (a lazy relationship)
+    code = "AL260"
+    suggestion = "..."
+    keyword = "lazy"              # ... unless this keyword is one of `loaded`
+    loaded = ["selectin", "joined"]
 
     [[methods]]                   # blocking methods of a catalog type (and of its subtypes)
     type = "requests.Session"
@@ -44,7 +66,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 
@@ -76,6 +98,18 @@ class FunctionEntry:
     name: str
     blocking: Blocking | None = None
     returns: str = ""
+    carries: str = ""
+    decorates: str = ""
+    eager: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Descriptor:
+    """A class attribute declared with a catalog call that runs I/O when read on an instance."""
+
+    blocking: Blocking
+    keyword: str = ""
+    loaded: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -87,6 +121,9 @@ class TypeEntry:
     items: dict[str, str] = field(default_factory=dict)
     methods: dict[str, Blocking] = field(default_factory=dict)
     open: bool = False
+    decorates: dict[str, str] = field(default_factory=dict)
+    carries: dict[str, str] = field(default_factory=dict)
+    eager_options: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +139,7 @@ class Catalog:
     offload_functions: dict[str, Offload] = field(default_factory=dict)
     offload_methods: dict[str, Offload] = field(default_factory=dict)
     callback_methods: dict[str, Offload] = field(default_factory=dict)
+    descriptors: dict[str, Descriptor] = field(default_factory=dict)
 
     # ---- lookups used by the resolver -------------------------------------------------------
 
@@ -143,6 +181,24 @@ class Catalog:
                 return self.aliases.get(found, found)
         return None
 
+    def decorates(self, type_name: str, method: str) -> str | None:
+        """The type a method of ``type_name`` makes the project function it decorates."""
+        for entry in self._mro(type_name):
+            found = entry.decorates.get(method)
+            if found is not None:
+                return self.aliases.get(found, found)
+        return None
+
+    def carries(self, type_name: str, method: str) -> str:
+        for entry in self._mro(type_name):
+            found = entry.carries.get(method)
+            if found is not None:
+                return found
+        return ""
+
+    def eager_option(self, type_name: str, method: str) -> bool:
+        return any(method in entry.eager_options for entry in self._mro(type_name))
+
     def open_attributes(self, type_name: str) -> bool:
         """Whether the program stores its own attributes on instances of the type."""
         return any(entry.open for entry in self._mro(type_name))
@@ -180,15 +236,35 @@ class Catalog:
             if not isinstance(opened, bool):
                 raise CatalogError(f"{source}: 'open' must be true or false")
             entry.open = entry.open or opened
+            entry.decorates.update(_str_map(raw, "decorates", source))
+            carries = _str_map(raw, "carries", source)
+            for rule in carries.values():
+                _check_carries(rule, source)
+            entry.carries.update(carries)
+            entry.eager_options += tuple(_strs(raw, "eager_options", source))
             for alias in _strs(raw, "aliases", source):
                 self.aliases[alias] = name
         for raw in _tables(doc, "functions", source):
             blocking = _blocking(raw, source, required=False)
-            returns = raw.get("returns", "")
-            if not isinstance(returns, str):
-                raise CatalogError(f"{source}: 'returns' must be a string")
+            returns, carries, decorates = (
+                _optional_str(raw, key, source) for key in ("returns", "carries", "decorates")
+            )
+            if carries:
+                _check_carries(carries, source)
+            eager = raw.get("eager", False)
+            if not isinstance(eager, bool):
+                raise CatalogError(f"{source}: 'eager' must be true or false")
             for name in _strs(raw, "names", source, required=True):
-                self.functions[name] = FunctionEntry(name, blocking, returns)
+                self.functions[name] = FunctionEntry(
+                    name, blocking, returns, carries, decorates, eager
+                )
+        for raw in _tables(doc, "descriptors", source):
+            blocking = _blocking(raw, source, required=True)
+            assert blocking is not None
+            keyword = _optional_str(raw, "keyword", source)
+            loaded = tuple(_strs(raw, "loaded", source))
+            for name in _strs(raw, "names", source, required=True):
+                self.descriptors[name] = Descriptor(blocking, keyword, loaded)
         for raw in _tables(doc, "methods", source):
             type_name = _str(raw, "type", source)
             entry = self.types.setdefault(type_name, TypeEntry(type_name))
@@ -227,13 +303,14 @@ class Catalog:
             offload_functions=dict(self.offload_functions),
             offload_methods=self.offload_methods,
             callback_methods=self.callback_methods,
+            descriptors=self.descriptors,
         )
         for name, suggestion in blocking_calls.items():
             previous = copy.functions.get(name)
-            copy.functions[name] = FunctionEntry(
-                name,
-                Blocking(CUSTOM_CODE, suggestion),
-                previous.returns if previous else "",
+            copy.functions[name] = (
+                replace(previous, blocking=Blocking(CUSTOM_CODE, suggestion))
+                if previous
+                else FunctionEntry(name, Blocking(CUSTOM_CODE, suggestion))
             )
         for name in offload_wrappers:
             copy.offload_functions[name] = Offload(0)
@@ -280,6 +357,32 @@ def _strs(raw: Mapping[str, object], key: str, source: str, *, required: bool = 
     if required and not value:
         raise CatalogError(f"{source}: '{key}' must not be empty")
     return value
+
+
+def _optional_str(raw: Mapping[str, object], key: str, source: str) -> str:
+    value = raw.get(key, "")
+    if not isinstance(value, str):
+        raise CatalogError(f"{source}: '{key}' must be a string")
+    return value
+
+
+_CARRIES = ("class-arg-", "instance-arg-", "element-arg-")
+
+
+def _check_carries(rule: str, source: str) -> None:
+    if rule in ("element", "items", "keep"):
+        return
+    prefix = next((p for p in _CARRIES if rule.startswith(p)), None)
+    if prefix is None or not rule[len(prefix) :].isdigit():
+        raise CatalogError(
+            f"{source}: 'carries' must be element, items, keep, class-arg-N, instance-arg-N or "
+            f"element-arg-N, got {rule!r}"
+        )
+
+
+def argument_position(rule: str) -> int:
+    """N of a ``carries`` rule ``*-arg-N``."""
+    return int(rule.rsplit("-", 1)[1])
 
 
 def _str_map(raw: Mapping[str, object], key: str, source: str) -> dict[str, str]:

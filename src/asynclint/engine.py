@@ -206,7 +206,8 @@ def _implementations_note(edge: Edge, blocking: int) -> str:
 
 
 def _site_phrase(kind: str, text: str) -> str:
-    return f"entering `{text}`" if kind == "enter" else f"iterating `{text}`"
+    verb = {"enter": "entering", "read": "reading"}.get(kind, "iterating")
+    return f"{verb} `{text}`"
 
 
 def _short(name: str) -> str:

@@ -282,8 +282,17 @@ class _Extractor(cst.CSTVisitor):
                 "list",
                 tuple(self.expr(el.value, depth + 1) for el in node.elements),
             )
+        if isinstance(node, cst.Dict):
+            pairs = [el for el in node.elements if isinstance(el, cst.DictElement)]
+            return (
+                "dict",
+                tuple(self.expr(el.key, depth + 1) for el in pairs),
+                tuple(self.expr(el.value, depth + 1) for el in pairs),
+            )
         if isinstance(node, cst.Lambda):
             return ("lambda", self._lambda_qualname(node))
+        if isinstance(node, cst.Ellipsis):  # tuple[Repo, ...]
+            return ("imp", "builtins.Ellipsis")
         if isinstance(node, cst.IfExp):
             return self.expr(node.body, depth + 1)
         if isinstance(node, cst.BooleanOperation):
@@ -564,8 +573,16 @@ class _Extractor(cst.CSTVisitor):
                 and len(value[1]) == len(elements)
                 and not any(isinstance(element, cst.StarredElement) for element in elements)
             )
+            starred = False
             for index, element in enumerate(elements):
-                self._bind_target(element.value, value[1][index] if pairwise else ("iter", value))
+                starred = starred or isinstance(element, cst.StarredElement)
+                if pairwise:
+                    item = value[1][index]
+                elif starred:
+                    item = ("iter", value)
+                else:
+                    item = ("item", value, index)  # `crm, store = Container.clients`
+                self._bind_target(element.value, item)
         elif isinstance(target, cst.Attribute):
             self._bind_attribute(target, value)
 
@@ -845,6 +862,7 @@ def _builtin_parse(
         _check_trailer_chains(nodes)
         return tree, nodes, None
     except SyntaxError as error:
+        error.__traceback__ = None  # its frames would hold the parse in a reference cycle
         return None, [], error
     except (RecursionError, MemoryError) as error:
         raise _TooDeep from error

@@ -30,6 +30,8 @@ from typing import Any
 #   ("attr", base, "name"), ("call", base, args), ("sub", base, elements), ("div", left)
 #   ("union", left, right)    ``left | right`` (in annotations)
 #   ("enter", expr)  value of ``with expr as x``;  ("await", expr);  ("iter", expr) an item of it
+#   ("item", expr, index)  the item at ``index`` when unpacking (``a, b = pair``)
+#   ("dict", keys, values)  a dict display
 #   ("lit", value), ("list", elements), ("lambda", qualname), ("unk",)
 # ``args`` is a tuple of (keyword or None, Expr); starred arguments are ("star", expr).
 # Annotations are kept as written; string annotations (forward references) are parsed.

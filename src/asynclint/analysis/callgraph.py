@@ -24,6 +24,7 @@ from asynclint.analysis.values import (
     Generator,
     Guess,
     Instance,
+    LibraryWrapped,
     Partial,
     Range,
     Value,
@@ -212,6 +213,8 @@ class CallGraph:
     ) -> Edge | None:
         if isinstance(callee, (FunctionRef, Bound)):
             return self._project_call(site, callee, caller)
+        if isinstance(callee, LibraryWrapped):  # calling a Celery task runs its body here
+            return self._project_call(site, callee.call, caller)
         if isinstance(callee, ClassRef):
             init = self.resolver.attribute(Instance(callee, exact=callee.exact), "__init__")
             if isinstance(init, (FunctionRef, Bound)):
@@ -348,12 +351,18 @@ class CallGraph:
         resolver = self.resolver
         if site.kind == "read":
             owner = resolver.evaluate(site.expr[1], node.module, node.receiver)
+            name = site.expr[2]
             for option in options_of(owner):
-                getter = self.hierarchy.property_getter(option, site.expr[2])
+                getter = self.hierarchy.property_getter(option, name)
                 if getter is not None:
                     target = self._node(getter.function, getter.receiver, node)
                     if target is not None:
                         return Edge(site, None, (target,))
+                lazy = self.hierarchy.lazy_attribute(option, name)
+                if lazy is not None:
+                    assert isinstance(option, Instance)
+                    owner_name = option.cls.qualname.rsplit(".", 1)[-1]
+                    return Edge(site, Sink(f"lazy load of {owner_name}.{name}", lazy))
             return None
         value = resolver.evaluate(site.expr, node.module, node.receiver)
         for option in options_of(value):

@@ -15,18 +15,23 @@ from typing import TYPE_CHECKING
 from asynclint.analysis.store import FactsStore
 from asynclint.analysis.values import (
     UNKNOWN,
+    AnnotatedType,
     Bound,
     CatalogInstance,
     ClassRef,
+    Constant,
     External,
     FunctionRef,
     GenericAlias,
     Instance,
+    Items,
     TypeVarRef,
     Union,
     Value,
+    options_of,
     union_of,
 )
+from asynclint.catalog import Blocking
 from asynclint.facts import ClassFacts, FunctionFacts
 
 if TYPE_CHECKING:
@@ -123,6 +128,58 @@ class Hierarchy:
         if isinstance(bound, TypeVarRef) and bound == variable:
             return None
         return bound
+
+    def has_type_variables(self, form: Value) -> bool:
+        return bool(_type_variables(form))
+
+    @staticmethod
+    def substitute(form: Value, mapping: dict[tuple[str, str], Value]) -> Value:
+        return substitute(form, mapping)
+
+    def unify(self, form: Value, value: Value, mapping: dict[tuple[str, str], Value]) -> None:
+        """Bind the type variables of ``form`` (a parameter's annotation) to what ``value`` (the
+        argument passed) says they are."""
+        if isinstance(form, AnnotatedType):
+            form = form.type
+        if isinstance(form, TypeVarRef):
+            bound = _form_of(value)
+            if bound is not None:
+                mapping.setdefault((form.module, form.name), bound)
+        elif isinstance(form, Union):
+            for option in form.options:
+                if not isinstance(option, Constant):
+                    self.unify(option, value, mapping)
+        elif isinstance(form, ClassRef) and form.args:
+            for option in options_of(value):
+                if not isinstance(option, Instance):
+                    continue
+                bindings = self.bindings(option.cls)
+                for param, arg in zip(self.type_params(form), form.args, strict=False):
+                    bound = bindings.get((param.module, param.name))
+                    if isinstance(arg, TypeVarRef) and bound is not None:
+                        mapping.setdefault((arg.module, arg.name), bound)
+        elif isinstance(form, GenericAlias) and form.args:
+            tail = form.origin.tail
+            if tail in ("type", "Type"):
+                for option in options_of(value):
+                    if isinstance(option, ClassRef):
+                        self.unify(form.args[0], Instance(option), mapping)
+            elif isinstance(value, Items):
+                self.unify(form.args[0], value.element, mapping)
+
+    def tuple_fields(self, cls: ClassRef) -> list[tuple[ClassRef, tuple]]:
+        """The fields of a ``NamedTuple`` class in order (what unpacking an instance gives)."""
+        if not any(name.rsplit(".", 1)[-1] == "NamedTuple" for name in self.external_bases(cls)):
+            return []
+        fields = []
+        for entry in reversed(self.mro(cls)):
+            facts = self.class_facts(entry)
+            if facts is None:
+                continue
+            for name, expr in facts.attributes.items():
+                if expr[0] == "ann" and name not in facts.methods:
+                    fields.append((entry, expr))
+        return fields
 
     # ---- method resolution order --------------------------------------------------------------
 
@@ -251,6 +308,39 @@ class Hierarchy:
             return Bound(FunctionRef(entry.module, method), owner)
         return None
 
+    def lazy_attribute(self, owner: Value, name: str) -> Blocking | None:
+        """Why reading ``owner.name`` runs I/O: the attribute is declared on the class with a
+        catalog descriptor (an ORM relationship loaded lazily), and the object did not load it
+        with the query. Objects built here (exact instances) are not loaded from a database."""
+        if not isinstance(owner, Instance) or owner.exact or name in owner.loaded:
+            return None
+        catalog = self.resolver.catalog
+        if not catalog.descriptors:
+            return None
+        for entry in self.mro(owner.cls):
+            facts = self.class_facts(entry)
+            expr = facts.attributes.get(name) if facts is not None else None
+            if expr is None:
+                continue
+            declared = expr[2] if expr[0] == "ann" else expr
+            if declared is None or declared[0] != "call":
+                return None
+            callee = self.resolver.evaluate(declared[1], entry.module)
+            descriptor = (
+                catalog.descriptors.get(callee.name) if isinstance(callee, External) else None
+            )
+            if descriptor is None:
+                return None
+            for keyword, value in declared[2]:
+                if (
+                    keyword == descriptor.keyword
+                    and value[0] == "lit"
+                    and value[1] in descriptor.loaded
+                ):
+                    return None
+            return descriptor.blocking
+        return None
+
     def is_abstract(self, function: FunctionFacts, module: str) -> bool:
         """An interface's method: ``@abstractmethod``, or a body that does nothing."""
         return function.stub or self.resolver.is_decorated_with(function, module, *_ABSTRACT)
@@ -375,6 +465,8 @@ def substitute(value: Value, mapping: dict[tuple[str, str], Value]) -> Value:
         return GenericAlias(value.origin, tuple(substitute(arg, mapping) for arg in value.args))
     if isinstance(value, Union):
         return Union(tuple(substitute(option, mapping) for option in value.options))
+    if isinstance(value, AnnotatedType):
+        return AnnotatedType(substitute(value.type, mapping), value.dependency)
     return value
 
 
@@ -383,7 +475,24 @@ def _type_variables(value: Value) -> list[TypeVarRef]:
         return [value]
     if isinstance(value, (ClassRef, GenericAlias)):
         return [variable for arg in value.args for variable in _type_variables(arg)]
+    if isinstance(value, Union):
+        return [variable for option in value.options for variable in _type_variables(option)]
+    if isinstance(value, AnnotatedType):
+        return _type_variables(value.type)
     return []
+
+
+def _form_of(value: Value) -> Value | None:
+    """The form an object's type is written as (an instance of Repo -> Repo)."""
+    found = []
+    for option in options_of(value):
+        if isinstance(option, Instance):
+            found.append(option.cls)
+        elif isinstance(option, CatalogInstance):
+            found.append(External(option.type))
+    if not found:
+        return None
+    return found[0] if len(found) == 1 else Union(tuple(found))
 
 
 def _c3(sequences: list[list[ClassRef]]) -> list[ClassRef]:

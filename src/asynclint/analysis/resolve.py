@@ -25,6 +25,7 @@ from asynclint.analysis.values import (
     CatalogMethod,
     ClassRef,
     Constant,
+    ContainerMethod,
     ContextManager,
     ContextManagerFunction,
     Coroutine,
@@ -36,10 +37,13 @@ from asynclint.analysis.values import (
     Guess,
     Instance,
     Items,
+    LibraryWrapped,
+    MappingOf,
     ModuleRef,
     Partial,
     Range,
     Super,
+    Tuple,
     TypeVarRef,
     Union,
     Unknown,
@@ -48,7 +52,7 @@ from asynclint.analysis.values import (
     options_of,
     union_of,
 )
-from asynclint.catalog import Catalog
+from asynclint.catalog import Catalog, argument_position
 from asynclint.facts import Expr, FunctionFacts
 
 if TYPE_CHECKING:
@@ -118,6 +122,11 @@ _TRANSPARENT = frozenset(
     {"ClassVar", "Final", "Required", "NotRequired", "ReadOnly", "InitVar", "Mapped"}
 )
 _UNIONS = frozenset({"Optional", "Union"})
+_MAPPINGS = frozenset(
+    {"dict", "Dict", "Mapping", "MutableMapping", "defaultdict", "DefaultDict", "OrderedDict"}
+)
+# Methods of builtin containers and what they give: the element, or the container's items.
+_ELEMENT_METHODS = frozenset({"pop", "get", "setdefault", "__getitem__", "popitem"})
 _CLASS_OF = frozenset({"type", "Type"})
 _DEPENDS = frozenset({"Depends", "Security"})
 _CONTEXT_MANAGERS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
@@ -204,8 +213,14 @@ class Resolver:
             return self.item_of(self.evaluate(expr[1], module, receiver))
         if tag == "div":
             return self._catalog_return(self.evaluate(expr[1], module, receiver), "__truediv__")
+        if tag == "item":
+            return self.item_at(self.evaluate(expr[1], module, receiver), expr[2])
         if tag == "list":
-            return Items(union_of([self.evaluate(e, module, receiver) for e in expr[1]]))
+            return Tuple(tuple(self.evaluate(e, module, receiver) for e in expr[1]))
+        if tag == "dict":
+            keys = union_of([self.evaluate(e, module, receiver) for e in expr[1]])
+            values = union_of([self.evaluate(e, module, receiver) for e in expr[2]])
+            return MappingOf(keys, values)
         if tag == "lambda":
             return FunctionRef(module, expr[1]) if expr[1] else UNKNOWN
         if tag == "tparam":
@@ -280,10 +295,24 @@ class Resolver:
             target = self.evaluate(decorator, module)
             if isinstance(target, External) and target.name in _CONTEXT_MANAGERS:
                 return ContextManagerFunction(value)
+            made = self._decorates(target)
+            if made is None and decorator[0] == "call":  # @app.task(bind=True)
+                made = self._decorates(self.evaluate(decorator[1], module))
+            if made is not None and isinstance(value, FunctionRef):
+                return LibraryWrapped(value, made)
             wrapper = self._wrapper_of(target)
             if wrapper is not None:
                 return Wrapped(wrapper, value)
         return value
+
+    def _decorates(self, decorator: Value) -> str | None:
+        """The catalog type a library decorator makes of a function (``@shared_task``)."""
+        if isinstance(decorator, External):
+            entry = self.catalog.function(decorator.name)
+            return entry.decorates or None if entry is not None else None
+        if isinstance(decorator, CatalogMethod):
+            return self.catalog.decorates(decorator.type, decorator.name)
+        return None
 
     def _wrapper_of(self, decorator: Value) -> FunctionRef | None:
         if not isinstance(decorator, FunctionRef):
@@ -386,6 +415,17 @@ class Resolver:
             return self._catalog_return(base, "__getitem__")
         if isinstance(base, Items):
             return base.element
+        if isinstance(base, Tuple):
+            index = elements[0] if len(elements) == 1 else ("unk",)
+            if (
+                index[0] == "lit"
+                and isinstance(index[1], int)
+                and -len(base.elements) <= index[1] < len(base.elements)
+            ):
+                return base.elements[index[1]]
+            return union_of(list(base.elements))
+        if isinstance(base, MappingOf):
+            return base.value
         return UNKNOWN
 
     def instance_of(self, form: Value, module: str = "", receiver: Receiver = None) -> Value:
@@ -425,9 +465,16 @@ class Resolver:
             return self.instance_of(args[0], module, receiver)
         if is_typing_name(origin, *_CLASS_OF):
             return self.class_of(args[0], module, receiver)
+        if tail in ("tuple", "Tuple") and not (len(args) == 2 and _is_ellipsis(args[1])):
+            return Tuple(tuple(self.instance_of(arg, module, receiver) for arg in args))
         if tail in _ITERABLES:
             element = self.instance_of(args[0], module, receiver)
             return Items(element) if element != UNKNOWN else UNKNOWN
+        if tail in _MAPPINGS and len(args) == 2:
+            value = self.instance_of(args[1], module, receiver)
+            if value != UNKNOWN:
+                return MappingOf(self.instance_of(args[0], module, receiver), value)
+            return UNKNOWN
         canonical = self.catalog.canonical_type(origin)
         return CatalogInstance(canonical) if canonical else UNKNOWN
 
@@ -480,6 +527,10 @@ class Resolver:
             return union_of([self.attribute(option, name) for option in value.options])
         if isinstance(value, TypeVarRef):
             return self.attribute(self.instance_of(value), name)
+        if isinstance(value, LibraryWrapped):
+            return self._catalog_attribute(CatalogInstance(value.type), name)
+        if isinstance(value, (Items, Tuple, MappingOf)):
+            return ContainerMethod(value, name)
         if isinstance(value, Unknown):
             return Guess(name)
         return UNKNOWN
@@ -490,7 +541,7 @@ class Resolver:
         if attribute_type:
             return CatalogInstance(attribute_type)
         if catalog.method(value.type, name) or catalog.method_returns(value.type, name):
-            return CatalogMethod(value.type, name)
+            return CatalogMethod(value.type, name, value.element)
         if catalog.open_attributes(value.type):  # app.state.mailer: whatever was stored there
             stored = self.stores.stored(value, name)
             if stored != UNKNOWN:
@@ -498,7 +549,7 @@ class Resolver:
         fallback = catalog.method_returns(value.type, "__getattr__")
         if fallback:
             return CatalogInstance(fallback)
-        return CatalogMethod(value.type, name)
+        return CatalogMethod(value.type, name, value.element)
 
     # ---- calls --------------------------------------------------------------------------------
 
@@ -513,7 +564,7 @@ class Resolver:
                 return Coroutine(callee)
             if function.is_generator:
                 return Generator(callee)
-            return self.returns(callee, function)
+            return self.returns(callee, function, (args, module, receiver))
         if isinstance(callee, ContextManagerFunction):
             return ContextManager(callee.call)
         if isinstance(callee, Wrapped):
@@ -528,8 +579,9 @@ class Resolver:
             items = self.catalog.method_items(callee.type, callee.name)
             if items:
                 return Items(CatalogInstance(items))
-            returned = self.catalog.method_returns(callee.type, callee.name)
-            return CatalogInstance(returned) if returned else UNKNOWN
+            return self._catalog_method_result(callee, args, module, receiver)
+        if isinstance(callee, LibraryWrapped):
+            return self.call_result(callee.call, args, module, receiver)
         if isinstance(callee, CatalogInstance):
             returned = self.catalog.method_returns(callee.type, "__call__")
             return CatalogInstance(returned) if returned else UNKNOWN
@@ -539,12 +591,67 @@ class Resolver:
             return union_of([self.call_result(o, args, module, receiver) for o in callee.options])
         return UNKNOWN
 
+    def _argument(self, args: tuple, position: int, module: str, receiver: Receiver) -> Value:
+        positional = [value for keyword, value in args if keyword is None]
+        if position < len(positional) and positional[position][0] != "star":
+            return self.evaluate(positional[position], module, receiver)
+        return UNKNOWN
+
+    def _catalog_method_result(
+        self, callee: CatalogMethod, args: tuple, module: str, receiver: Receiver
+    ) -> Value:
+        """What a catalog method returns, with the project objects it carries (an ORM query's
+        results are instances of the queried class)."""
+        catalog = self.catalog
+        returned = catalog.method_returns(callee.type, callee.name)
+        rule = catalog.carries(callee.type, callee.name)
+        element = callee.element
+        if rule == "element":
+            return element
+        if rule == "items":
+            return Items(element) if element != UNKNOWN else UNKNOWN
+        if rule.startswith("instance-arg-"):
+            position = argument_position(rule)
+            return self.instance_of(self._argument(args, position, module, receiver), module)
+        if rule.startswith("class-arg-"):
+            position = argument_position(rule)
+            element = self.instance_of(self._argument(args, position, module, receiver), module)
+        elif rule.startswith("element-arg-"):
+            carrier = self._argument(args, argument_position(rule), module, receiver)
+            element = carrier.element if isinstance(carrier, CatalogInstance) else UNKNOWN
+        elif rule != "keep" and returned != catalog.canonical_type(callee.type):
+            element = UNKNOWN
+        if element != UNKNOWN and catalog.eager_option(callee.type, callee.name):
+            element = self._with_loaded(element, self._eager_names(args, module))
+        return CatalogInstance(returned, element) if returned else UNKNOWN
+
+    def _eager_names(self, args: tuple, module: str) -> frozenset[str]:
+        """Attributes an ``options(selectinload(Model.items), ...)`` call loads eagerly."""
+        names = set()
+        for _, value in args:
+            if value[0] != "call" or not value[2]:
+                continue
+            loader = self.evaluate(value[1], module)
+            if not isinstance(loader, External):
+                continue
+            entry = self.catalog.function(loader.name)
+            target = value[2][0][1]
+            if entry is not None and entry.eager and target[0] == "attr":
+                names.add(target[2])
+        return frozenset(names)
+
+    def _with_loaded(self, value: Value, names: frozenset[str]) -> Value:
+        if not names:
+            return value
+        if isinstance(value, Instance):
+            return Instance(value.cls, value.exact, value.loaded | names)
+        if isinstance(value, Union):
+            return union_of([self._with_loaded(option, names) for option in value.options])
+        return value
+
     def _external_call(self, name: str, args: tuple, module: str, receiver: Receiver) -> Value:
         def argument(position: int) -> Value:
-            positional = [value for keyword, value in args if keyword is None]
-            if position < len(positional) and positional[position][0] != "star":
-                return self.evaluate(positional[position], module, receiver)
-            return UNKNOWN
+            return self._argument(args, position, module, receiver)
 
         tail = name.rsplit(".", 1)[-1]
         if name in _SAME_ITEMS and args:
@@ -579,25 +686,87 @@ class Resolver:
             return UNKNOWN
         entry = self.catalog.function(name)
         if entry is not None and entry.returns:
-            return CatalogInstance(self.catalog.canonical_type(entry.returns) or entry.returns)
+            returned = self.catalog.canonical_type(entry.returns) or entry.returns
+            element: Value = UNKNOWN
+            if entry.carries.startswith("class-arg-"):
+                element = self.instance_of(argument(argument_position(entry.carries)), module)
+            return CatalogInstance(returned, element)
         canonical = self.catalog.canonical_type(name)
         if canonical:
             return CatalogInstance(canonical)
         return UNKNOWN
 
-    def returns(self, callee: FunctionRef | Bound, function: FunctionFacts) -> Value:
-        """What calling ``callee`` returns: its annotation, else the value of its ``return``."""
+    def returns(
+        self,
+        callee: FunctionRef | Bound,
+        function: FunctionFacts,
+        call: tuple[tuple, str, Receiver] | None = None,
+    ) -> Value:
+        """What calling ``callee`` returns: its annotation (type variables bound by the
+        receiver's class, or by the arguments of ``call``), else the value of its ``return``."""
         module = _fid(callee)[0]
         receiver = callee.receiver if isinstance(callee, Bound) else None
         if function.returns is not None:
-            found = self.instance_of(
-                self.evaluate(function.returns, module, receiver), module, receiver
-            )
+            form = self.evaluate(function.returns, module, receiver)
+            if call is not None and self.hierarchy.has_type_variables(form):
+                mapping = self._bind_arguments(callee, function, *call)
+                if mapping:
+                    form = self.hierarchy.substitute(form, mapping)
+            found = self.instance_of(form, module, receiver)
             if found != UNKNOWN:
                 return found
         if function.returned is not None:
             return self.evaluate(function.returned, module, receiver)
         return UNKNOWN
+
+    def _bind_arguments(
+        self,
+        callee: FunctionRef | Bound,
+        function: FunctionFacts,
+        args: tuple,
+        caller_module: str,
+        caller_receiver: Receiver,
+    ) -> dict[tuple[str, str], Value]:
+        """Type variables of a generic function bound by the values passed to it
+        (``first(UserRepo(db))`` with ``def first(repo: CRUDBase[T]) -> T`` gives a User)."""
+        module = _fid(callee)[0]
+        receiver = callee.receiver if isinstance(callee, Bound) else None
+        params = list(function.params)
+        if isinstance(callee, Bound):
+            params = params[1:]  # self (or cls) is the receiver, not an argument
+        by_name = {param.name: param for param in function.params}
+        mapping: dict[tuple[str, str], Value] = {}
+        position = 0
+        for keyword, value in args:
+            if value[0] == "star":
+                break
+            if keyword is None:
+                param = params[position] if position < len(params) else None
+                position += 1
+            else:
+                param = by_name.get(keyword)
+            if param is None or param.annotation is None:
+                continue
+            form = self.evaluate(param.annotation, module, receiver)
+            if self.hierarchy.has_type_variables(form):
+                passed = self.evaluate(value, caller_module, caller_receiver)
+                self.hierarchy.unify(form, passed, mapping)
+        return mapping
+
+    def item_at(self, value: Value, index: int) -> Value:
+        """The item at ``index`` when unpacking ``value`` (``crm, store = Container.clients``)."""
+        if isinstance(value, Tuple):
+            return value.elements[index] if index < len(value.elements) else UNKNOWN
+        if isinstance(value, Instance):
+            fields = self.hierarchy.tuple_fields(value.cls)
+            if fields:
+                if index >= len(fields):
+                    return UNKNOWN
+                owner, expr = fields[index]
+                return self.evaluate(expr, owner.module, value)
+        if isinstance(value, Union):
+            return union_of([self.item_at(option, index) for option in value.options])
+        return self.item_of(value)
 
     def yielded(self, callee: FunctionRef | Bound) -> Value:
         """What a generator function gives at its ``yield`` (a dependency's value, what
@@ -625,6 +794,16 @@ class Resolver:
     def item_of(self, value: Value) -> Value:
         if isinstance(value, Items):
             return value.element
+        if isinstance(value, Tuple):
+            return union_of(list(value.elements))
+        if isinstance(value, MappingOf):
+            return value.key
+        if (
+            isinstance(value, CatalogInstance)
+            and value.element != UNKNOWN
+            and self.catalog.carries(value.type, "__iter__") == "element"
+        ):
+            return value.element
         if isinstance(value, Generator):
             return self.yielded(value.call)
         if isinstance(value, Union):
@@ -636,7 +815,7 @@ class Resolver:
             return self.yielded(value.call)
         if isinstance(value, CatalogInstance):
             returned = self.catalog.method_returns(value.type, "__enter__")
-            return CatalogInstance(returned) if returned else value
+            return CatalogInstance(returned, value.element) if returned else value
         if isinstance(value, Instance):
             enter = self.attribute(value, "__enter__")
             for option in options_of(enter):
@@ -673,6 +852,31 @@ class Resolver:
             if isinstance(value, External) and value.name in names:
                 return True
         return False
+
+
+def _container_call(method: ContainerMethod) -> Value:
+    container, name = method.container, method.name
+    if isinstance(container, MappingOf):
+        if name in _ELEMENT_METHODS:
+            return container.value
+        if name == "values":
+            return Items(container.value)
+        if name == "keys":
+            return Items(container.key)
+        if name == "items":
+            return Items(Tuple((container.key, container.value)))
+        return container if name == "copy" else UNKNOWN
+    if name in _ELEMENT_METHODS:
+        return (
+            container.element
+            if isinstance(container, Items)
+            else union_of(list(container.elements) if isinstance(container, Tuple) else [])
+        )
+    return container if name == "copy" else UNKNOWN
+
+
+def _is_ellipsis(value: Value) -> bool:
+    return isinstance(value, External) and value.name == "builtins.Ellipsis"
 
 
 def _fid(callee: FunctionRef | Bound) -> FunctionId:

@@ -90,6 +90,8 @@ class Instance(Value):
 
     cls: ClassRef
     exact: bool = False
+    # Attributes known to be loaded already (an ORM object queried with ``selectinload``).
+    loaded: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,17 +108,29 @@ Callable: TypeAlias = "FunctionRef | Bound"
 
 @dataclass(frozen=True, slots=True)
 class CatalogInstance(Value):
-    """An instance of a type the catalog knows (``requests.Session``)."""
+    """An instance of a type the catalog knows (``requests.Session``). ``element``: the project
+    objects it carries, where the catalog says so (a query of Users carries a User)."""
 
     type: str
+    element: Value = UNKNOWN
 
 
 @dataclass(frozen=True, slots=True)
 class CatalogMethod(Value):
-    """A method of a catalog instance, not called yet."""
+    """A method of a catalog instance, not called yet (``element``: what the instance carries)."""
 
     type: str
     name: str
+    element: Value = UNKNOWN
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryWrapped(Value):
+    """A project function a library decorator made an object of a catalog type (a Celery task,
+    a dramatiq actor): calling it runs the function; its attributes are the type's."""
+
+    call: FunctionRef
+    type: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +190,30 @@ class Items(Value):
     """Something whose iteration yields ``element`` (a ``list[Repo]``, ``Path.glob()``)."""
 
     element: Value
+
+
+@dataclass(frozen=True, slots=True)
+class Tuple(Value):
+    """A tuple (or list) whose items are known by position: ``return db, repo``,
+    ``tuple[Session, Repo]``; unpacking it gives each item its own value."""
+
+    elements: tuple[Value, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MappingOf(Value):
+    """A dict of known content: ``dict[str, Repo]``, ``{"users": UserRepo()}``."""
+
+    key: Value
+    value: Value
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerMethod(Value):
+    """A method of a builtin container of known content (``repos.values``, ``stores.get``)."""
+
+    container: Value
+    name: str
 
 
 @dataclass(frozen=True, slots=True)
