@@ -50,14 +50,19 @@ def analyse(
         if function is None:
             continue
         context = model.contexts.get(fid) or _default_context(function)
-        reported_sites: set[int] = set()
+        # One finding per call site (a wrapped call has two edges): a certain chain wins over
+        # a guessed one, whichever edge came first.
+        by_site: dict[int, Finding] = {}
         for edge in project.graph.edges(root):
-            if id(edge.site) in reported_sites:
-                continue  # one finding per call site (a wrapped call has two edges)
             finding = _finding(project, fid, function, edge, summaries, context)
             if finding is None:
                 continue
-            reported_sites.add(id(edge.site))
+            kept = by_site.get(id(edge.site))
+            if kept is None or (
+                kept.confidence is Confidence.LOW and finding.confidence is Confidence.HIGH
+            ):
+                by_site[id(edge.site)] = finding
+        for finding in by_site.values():
             if finding.confidence is Confidence.LOW and not include_low_confidence:
                 continue
             findings.append(finding)

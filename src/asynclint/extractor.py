@@ -224,10 +224,13 @@ class _Extractor(cst.CSTVisitor):
 
     def bind(self, name: str, value: Expr) -> None:
         scope = self.scopes[-1]
-        if name in scope.globals_:
-            self.module_scope.bindings[name] = value
-        else:
-            scope.bindings[name] = value
+        bindings = self.module_scope.bindings if name in scope.globals_ else scope.bindings
+        previous = bindings.get(name)
+        if previous is not None and scope.kind == "function" and _is_reset(value):
+            # `images = None` / `items = []` on some path does not erase what the name held
+            # before (a parameter, a client): bindings are not per path.
+            value = ("union", previous, value)
+        bindings[name] = value
 
     # ---- expression conversion --------------------------------------------------------------
 
@@ -742,6 +745,12 @@ class _Extractor(cst.CSTVisitor):
             prefix = "" if owner == MODULE_SCOPE else f"{owner}."
             name = self.lambda_names[id(node)] = f"{prefix}<lambda#{count}>"
         return name
+
+
+def _is_reset(value: Expr) -> bool:
+    """A literal a name is set to as a default or a reset (None, a number, an empty display)."""
+    tag = value[0]
+    return tag == "lit" or (tag == "list" and not value[1]) or (tag == "dict" and not value[1])
 
 
 def _is_stub(body: cst.BaseSuite) -> bool:

@@ -147,6 +147,7 @@ class Resolver:
         self._values: dict[tuple[str, int, Receiver], Value] = {}
         self._in_progress: set[tuple[str, int, Receiver]] = set()
         self._forward_refs: dict[tuple[str, str], Expr] = {}
+        self._forms_in_progress: set[tuple[Value, str, Receiver]] = set()
 
     # ---- expressions --------------------------------------------------------------------------
 
@@ -430,6 +431,19 @@ class Resolver:
 
     def instance_of(self, form: Value, module: str = "", receiver: Receiver = None) -> Value:
         """The object a name annotated with ``form`` holds."""
+        if isinstance(form, (Constant, GenericAlias, Union, AnnotatedType)):
+            # Forms may refer to themselves (``JSON = dict[str, "JSON"] | list["JSON"]``).
+            key = (form, module, receiver)
+            if key in self._forms_in_progress:
+                return UNKNOWN
+            self._forms_in_progress.add(key)
+            try:
+                return self._instance_of(form, module, receiver)
+            finally:
+                self._forms_in_progress.discard(key)
+        return self._instance_of(form, module, receiver)
+
+    def _instance_of(self, form: Value, module: str, receiver: Receiver) -> Value:
         if isinstance(form, ClassRef):
             return Instance(form, exact=False)
         if isinstance(form, External):
