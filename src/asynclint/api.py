@@ -24,8 +24,8 @@ from asynclint.catalog import Catalog, builtin_catalog
 from asynclint.collector import without_collector
 from asynclint.config import Settings, load_settings
 from asynclint.discovery import FileSet, discover
-from asynclint.engine import Analysis, analyse, loop_functions
-from asynclint.frameworks.fastapi import FastAPIModel, build_model
+from asynclint.engine import Analysis, run_analysis
+from asynclint.frameworks.fastapi import FastAPIModel
 from asynclint.markers import has_loop_marker, has_routing_marker
 from asynclint.models import Finding, RunResult, Span
 from asynclint.modules import ModuleIndex
@@ -185,19 +185,12 @@ def open_session(
     loader.sources = sources
     loader.load(routing, if_loop_code=set(with_loop_markers) - set(routing))
 
-    def work() -> None:
-        loaded_targets = [m for m in session.target_modules if m in project.facts]
-        session.model = build_model(project, list(project.facts))
-        roots = loop_functions(project, loaded_targets, session.model)
-        session.analysis = analyse(
+    try:
+        session.model, session.analysis = run_analysis(
             project,
-            roots,
-            session.model,
+            sorted(session.target_modules),
             include_low_confidence=settings.confidence == "low",
         )
-
-    try:
-        project.settle(work)
         syntax_errors = loader.syntax_errors(
             [
                 path
@@ -268,22 +261,16 @@ def check_source(
         if bodies:
             qualnames = [qualname for _, qualname in bodies]
             keep = facts.kept_lines(qualnames)
-            facts.merge_bodies(facts_module.extract_bodies(source, path, keep), qualnames)
+            fragment = facts_module.extract_bodies(source, path, keep)
+            project.store.merge_bodies(module, fragment, qualnames)
 
     project = Program(
         index, catalog_for(settings), load, lambda p: path, lambda: [(module, source.encode())]
     )
     project.add(module, facts)
-    analysis = Analysis([], {})
-
-    def work() -> None:
-        nonlocal analysis
-        model = build_model(project, [module])
-        roots = loop_functions(project, [module], model)
-        low = settings.confidence == "low"
-        analysis = analyse(project, roots, model, include_low_confidence=low)
-
-    project.settle(work)
+    _, analysis = run_analysis(
+        project, [module], include_low_confidence=settings.confidence == "low"
+    )
     suppressions = facts.suppressions
     peers = peer_code_map()
     return sorted(

@@ -9,7 +9,7 @@ from asynclint.analysis import Edge, FunctionId, Node, Program, Summary
 from asynclint.analysis.resolve import function_of
 from asynclint.catalog import Blocking
 from asynclint.facts import CallSite, FunctionFacts
-from asynclint.frameworks.fastapi import FastAPIModel
+from asynclint.frameworks.fastapi import FastAPIModel, build_model
 from asynclint.models import Applicability, ChainHop, Confidence, Finding, Fix, Span
 from asynclint.rules import get_rule
 
@@ -18,6 +18,42 @@ from asynclint.rules import get_rule
 class Analysis:
     findings: list[Finding]
     by_function: dict[FunctionId, list[Finding]]
+
+
+def run_analysis(
+    project: Program, targets: Iterable[str], *, include_low_confidence: bool
+) -> tuple[FastAPIModel, Analysis]:
+    """The FastAPI model and the findings of the ``targets`` modules, loading what they need.
+
+    Each phase is settled before the next starts, so that a round of loading repeats only the
+    phase that asked for it: what runs where (the model), what the loop code reaches (the call
+    graph), then the summaries and findings, once.
+    """
+    model = FastAPIModel()
+
+    def build() -> None:
+        nonlocal model
+        model = build_model(project, list(project.facts))
+
+    project.settle(build)
+    modules = list(targets)
+    roots: list[Node] = []
+
+    def explore() -> None:
+        nonlocal roots
+        loaded = [module for module in modules if module in project.facts]
+        roots = loop_functions(project, loaded, model)
+        project.effects.reachable(roots)
+
+    project.settle(explore)
+    analysis = Analysis([], {})
+
+    def conclude() -> None:
+        nonlocal analysis
+        analysis = analyse(project, roots, model, include_low_confidence=include_low_confidence)
+
+    project.settle(conclude)
+    return model, analysis
 
 
 def loop_functions(project: Program, modules: Iterable[str], model: FastAPIModel) -> list[Node]:
