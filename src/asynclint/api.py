@@ -157,20 +157,20 @@ def open_session(
     loader.project = project
     session = Session(settings, files, project, cache=cache, run_key=key)
     session.target_modules = {index.module_for(path) for path in files.targets}
-    with_loop_markers: list[str] = []
+    with_loop_markers: set[str] = set()
     for path in files.targets:
         source = sources[path]
         if source.error is not None:
             session.errors.append(_error_finding(display_path(path, cwd), source.error, 1, 1))
         elif source.data is not None and has_loop_marker(source.data):
-            with_loop_markers.append(index.module_for(path))
+            with_loop_markers.add(index.module_for(path))
     routing = [
         index.module_for(path)
         for path, source in sources.items()
         if source.data is not None and has_routing_marker(source.data)
     ]
     loader.sources = sources
-    loader.load(routing, if_loop_code=set(with_loop_markers) - set(routing))
+    loader.load(routing, if_loop_code=with_loop_markers - set(routing))
 
     def work() -> None:
         loaded_targets = [m for m in session.target_modules if m in project.facts]
@@ -209,6 +209,18 @@ def open_session(
     for path, error in syntax_errors.items():
         message, line, column = error
         session.errors.append(_error_finding(display_path(path, cwd), message, line, column))
+    # A target that may hold loop code was parsed, or found to hold none: anything else is a
+    # bug of asynclint, and must not pass as a clean file.
+    for path in files.targets:
+        module = index.module_for(path)
+        source = sources[path]
+        if (
+            module in with_loop_markers
+            and module not in project.facts
+            and loader.verdict(source.key) != _NO_LOOP_CODE
+        ):
+            message = "asynclint did not analyse it (an internal error: please report it)"
+            session.errors.append(_error_finding(display_path(path, cwd), message, 1, 1))
     return session
 
 
@@ -340,6 +352,10 @@ class _Loader:
         if self._verdicts is None:
             self._verdicts = self.cache.syntax_verdicts() if self.cache else {}
         return self._verdicts
+
+    def verdict(self, key: str) -> tuple | str | None:
+        """The syntax verdict known for a content key, if any."""
+        return self._syntax_verdicts().get(key)
 
     def syntax_errors(
         self, paths: Sequence[Path], meanwhile: Callable[[], None]
