@@ -29,6 +29,7 @@ from asynclint.markers import has_loop_marker, has_routing_marker
 from asynclint.models import Finding, RunResult, Span
 from asynclint.modules import ModuleIndex
 from asynclint.project import FunctionId, Project
+from asynclint.reading import FileTooLarge, read_bytes
 from asynclint.rules import get_rule, peer_code_map
 
 _PARALLEL_MIN_FILES = 12
@@ -241,11 +242,17 @@ def result_of(session: Session) -> RunResult:
         if session.cache is not None and session.run_key:
             session.cache.put_run(session.run_key, kept)
     return RunResult(
-        findings=kept,
-        files_checked=len(session.files.targets),
-        warnings=list(settings.warnings)
+        findings=kept, files_checked=len(session.files.targets), warnings=warnings_of(session)
+    )
+
+
+def warnings_of(session: Session) -> list[str]:
+    """What the run wants the user to know besides its findings (printed on stderr)."""
+    return (
+        list(session.settings.warnings)
         + [f"{missing}: no such file or directory" for missing in session.files.missing]
-        + sorted(set(session.project.internal_errors)),
+        + list(session.files.warnings)
+        + sorted(set(session.project.internal_errors))
     )
 
 
@@ -538,10 +545,9 @@ def _extract_bodies_file(job: _BodiesJob) -> facts_module.ModuleFacts:
 
 def _read(path: Path, settings: Settings) -> _SourceFile:
     try:
-        size = path.stat().st_size
-        if size > settings.max_file_bytes:
-            return _SourceFile(path, None, f"file is too large to check ({size:,} bytes)")
-        data = path.read_bytes()
+        data = read_bytes(path, settings.max_file_bytes)
+    except FileTooLarge as error:
+        return _SourceFile(path, None, f"file is too large to check ({error.size:,} bytes)")
     except OSError as error:
         return _SourceFile(path, None, f"cannot read file: {error.strerror or error}")
     if b"\x00" in data:

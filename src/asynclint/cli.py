@@ -300,7 +300,7 @@ def routes(
     output_file: str | None,
 ) -> None:
     """List every FastAPI route: where it runs and whether handling it blocks the loop."""
-    from asynclint.api import open_session
+    from asynclint.api import open_session, warnings_of
     from asynclint.routes import render_routes_json, render_routes_text, route_rows
 
     targets = list(paths) or ["."]
@@ -310,6 +310,8 @@ def routes(
         _fail(str(error))
         return
     session = open_session(targets, settings)
+    for warning in warnings_of(session):
+        click.echo(f"asynclint: warning: {warning}", err=True)
     rows = route_rows(session)
     if output_format == "json":
         _emit(render_routes_json(rows), output_file)

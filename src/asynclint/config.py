@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from asynclint.reading import read_text
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -37,6 +39,9 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
     "dist",
     "site-packages",
 )
+
+# A configuration file is small; anything larger is a mistake, not something to parse.
+CONFIG_LIMIT = 1024 * 1024
 
 _CODE_SELECTOR = re.compile(r"^(ALL|AL\d{0,3})$")
 
@@ -96,7 +101,7 @@ def load_settings(config_file: Path | None, *, search_from: Path | None = None) 
     if path is None:
         return Settings()
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        doc = tomllib.loads(read_text(path, CONFIG_LIMIT))
     except OSError as error:
         raise ConfigError(f"cannot read {path}: {error.strerror or error}") from error
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:

@@ -20,6 +20,7 @@ from asynclint.cache import content_key
 from asynclint.config import Settings
 from asynclint.facts import decode_source
 from asynclint.models import Applicability, Finding, Fix, RunResult
+from asynclint.reading import read_bytes
 
 MAX_ROUNDS = 8
 
@@ -50,7 +51,8 @@ def describe_fixes(session: Session, findings: Sequence[Finding]) -> list[Findin
     for path, group in sorted(by_path.items()):
         absolute = _absolute(path)
         try:
-            keys[path] = f"{content_key(absolute.read_bytes())}-fixes"
+            data = read_bytes(absolute, session.settings.max_file_bytes)
+            keys[path] = f"{content_key(data)}-fixes"
         except OSError:
             keys[path] = ""
         cached = cache.get_run_value(keys[path]) if cache and keys[path] else None
@@ -118,7 +120,7 @@ def fix_paths(
             data = overlay.get(path)
             if data is None:
                 try:
-                    data = path.read_bytes()
+                    data = read_bytes(path, settings.max_file_bytes)
                 except OSError:
                     continue
             try:
@@ -172,7 +174,7 @@ def _absolute(shown: str) -> Path:
 
 def _read_text(path: Path) -> str | None:
     try:
-        return decode_source(path.read_bytes())
+        return decode_source(read_bytes(path))
     except (OSError, UnicodeDecodeError):
         return None
 
