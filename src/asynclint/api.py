@@ -26,11 +26,12 @@ from asynclint.discovery import FileSet, discover
 from asynclint.engine import Analysis, analyse, loop_functions
 from asynclint.frameworks.fastapi import FastAPIModel, build_model
 from asynclint.markers import has_loop_marker, has_routing_marker
-from asynclint.models import Finding, RunResult, Span
+from asynclint.models import Finding, RunResult
 from asynclint.modules import ModuleIndex
+from asynclint.problems import error_finding
 from asynclint.project import FunctionId, Project
 from asynclint.reading import FileTooLarge, read_bytes
-from asynclint.rules import get_rule, peer_code_map
+from asynclint.rules import peer_code_map
 
 _PARALLEL_MIN_FILES = 12
 
@@ -74,6 +75,8 @@ class Session:
     run_key: str = ""
     # The run's process pool, kept when asked for (describing fixes reuses its warm workers).
     workers: ProcessPoolExecutor | None = None
+    # The bytes of every project file, as analysed (--fix applies its fixes to these).
+    contents: dict[Path, bytes] = field(default_factory=dict)
 
     def close(self) -> None:
         """Shut down the kept process pool, if any."""
@@ -157,12 +160,13 @@ def open_session(
     project = Project(index, catalog_for(settings), loader.load, lambda p: display_path(p, cwd))
     loader.project = project
     session = Session(settings, files, project, cache=cache, run_key=key)
+    session.contents = {path: s.data for path, s in sources.items() if s.data is not None}
     session.target_modules = {index.module_for(path) for path in files.targets}
     with_loop_markers: set[str] = set()
     for path in files.targets:
         source = sources[path]
         if source.error is not None:
-            session.errors.append(_error_finding(display_path(path, cwd), source.error, 1, 1))
+            session.errors.append(error_finding(display_path(path, cwd), source.error, 1, 1))
         elif source.data is not None and has_loop_marker(source.data):
             with_loop_markers.add(index.module_for(path))
     routing = [
@@ -205,11 +209,11 @@ def open_session(
         facts = project.facts.get(module)
         if facts is not None and facts.error is not None:
             message, line, column = facts.error
-            session.errors.append(_error_finding(project.path_of(module), message, line, column))
+            session.errors.append(error_finding(project.path_of(module), message, line, column))
     # Files never parsed (no code that runs on the loop) still get their syntax checked.
     for path, error in syntax_errors.items():
         message, line, column = error
-        session.errors.append(_error_finding(display_path(path, cwd), message, line, column))
+        session.errors.append(error_finding(display_path(path, cwd), message, line, column))
     # A target that may hold loop code was parsed, or found to hold none: anything else is a
     # bug of asynclint, and must not pass as a clean file.
     for path in files.targets:
@@ -221,7 +225,7 @@ def open_session(
             and loader.verdict(source.key) != _NO_LOOP_CODE
         ):
             message = "asynclint did not analyse it (an internal error: please report it)"
-            session.errors.append(_error_finding(display_path(path, cwd), message, 1, 1))
+            session.errors.append(error_finding(display_path(path, cwd), message, 1, 1))
     return session
 
 
@@ -267,7 +271,7 @@ def check_source(
     facts = facts_module.extract(source, path)
     if facts.error is not None:
         message, line, column = facts.error
-        return [_error_finding(path, message, line, column)]
+        return [error_finding(path, message, line, column)]
 
     def load(modules: list[str], bodies: list[FunctionId]) -> None:
         # The one module is loaded already: only its bodies can be missing.
@@ -561,17 +565,6 @@ def _read(path: Path, settings: Settings) -> _SourceFile:
 
 
 # ---- suppression --------------------------------------------------------------------------------
-
-
-def _error_finding(path: str, message: str, line: int, column: int) -> Finding:
-    rule = get_rule("AL001")
-    return Finding(
-        code="AL001",
-        name=rule.name if rule else "unparsable-file",
-        message=f"File cannot be analysed: {message}",
-        path=path,
-        span=Span(line, column, line, column),
-    )
 
 
 def _suppressed_filter(session: Session) -> Callable[[Finding], bool]:

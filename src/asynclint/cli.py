@@ -19,6 +19,7 @@ import click
 
 from asynclint import __version__
 from asynclint.config import ConfigError, Settings, load_settings
+from asynclint.models import Finding
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -211,6 +212,7 @@ def check(
         _fail(str(error))
         return
     fixed = 0
+    fix_failures: list[Finding] = []
     # JSON and SARIF describe every fix, in the run's own workers (already warm) if it had any.
     describes = output_format in ("json", "sarif")
     if fix or diff:
@@ -219,17 +221,23 @@ def check(
         run = fix_paths(targets, settings, unsafe=unsafe_fixes, write=not diff)
         for message in run.write_errors:
             click.echo(f"asynclint: error: {message}", err=True)
+        for message in run.not_written:
+            click.echo(f"asynclint: warning: {message}", err=True)
+        fix_failures = run.failures
         if diff:
             shown = {path: display_path(path) for path in run.changed}
             text = unified_diff(run, shown)
             _emit(text, output_file)
+            for failure in fix_failures:
+                click.echo(report.render("text", [failure]).splitlines()[0], err=True)
             count = sum(1 for _ in run.changed)
             click.echo(
                 f"Would fix {run.fixed} problem{'s' if run.fixed != 1 else ''} "
                 f"in {count} file{'s' if count != 1 else ''}.",
                 err=True,
             )
-            sys.exit(EXIT_FINDINGS if run.changed and not exit_zero else EXIT_CLEAN)
+            changes = run.changed or fix_failures
+            sys.exit(EXIT_FINDINGS if changes and not exit_zero else EXIT_CLEAN)
         fixed = run.fixed
         session = open_session(targets, settings, keep_workers=describes)
     else:
@@ -242,6 +250,14 @@ def check(
             _fail("no Python files found: " + ", ".join(session.files.missing))
 
         findings = result.findings
+        if fix_failures:
+            # Their fixes failed: what is left to offer is the suggestion.
+            failed = {failure.path for failure in fix_failures}
+            findings = [
+                replace(f, fix=None) if f.path in failed and f.fix is not None else f
+                for f in findings
+            ]
+            findings = sorted([*findings, *fix_failures], key=Finding.sort_key)
         if write_baseline:
             count = save_baseline(write_baseline, findings)
             click.echo(

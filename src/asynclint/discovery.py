@@ -20,13 +20,23 @@ GITIGNORE_LIMIT = 4 * 1024 * 1024
 
 
 def find_project_root(paths: Sequence[Path]) -> Path:
-    """Nearest folder at or above the common parent of ``paths`` with a root marker."""
-    resolved = [p.resolve() for p in paths] or [Path.cwd().resolve()]
+    """Nearest folder at or above the common parent of ``paths`` with a root marker.
+
+    A symlink named on the command line counts where it is, not where it points: a link to a
+    file elsewhere does not make the project (the files ``--fix`` may write) be elsewhere.
+    """
+    resolved = [_where(p) for p in paths] or [Path.cwd().resolve()]
     common = Path(os.path.commonpath([str(p if p.is_dir() else p.parent) for p in resolved]))
     for folder in (common, *common.parents):
         if any((folder / marker).exists() for marker in ROOT_MARKERS):
             return folder
     return common
+
+
+def _where(path: Path) -> Path:
+    if path.is_symlink():
+        return Path(os.path.abspath(path)).parent.resolve() / path.name
+    return path.resolve()
 
 
 @dataclass(frozen=True, slots=True)
