@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from asynclint import directpass
 from asynclint import facts as facts_module
 from asynclint.cache import FactsCache, content_key, run_key
 from asynclint.catalog import Catalog, builtin_catalog
@@ -28,7 +29,7 @@ from asynclint.frameworks.fastapi import FastAPIModel, build_model
 from asynclint.markers import has_loop_marker, has_routing_marker
 from asynclint.models import Finding, RunResult
 from asynclint.modules import ModuleIndex
-from asynclint.problems import error_finding
+from asynclint.problems import LIBCST_REJECTS, error_finding, failure_reason
 from asynclint.project import FunctionId, Project
 from asynclint.reading import FileTooLarge, read_bytes
 from asynclint.rules import peer_code_map
@@ -49,6 +50,7 @@ class _SourceFile:
     data: bytes | None = None
     error: str | None = None
     _key: str | None = None
+    too_large: bool = False  # larger than LibCST is given (``max_file_bytes``)
 
     @property
     def key(self) -> str:
@@ -68,6 +70,10 @@ class Session:
     model: FastAPIModel = field(default_factory=FastAPIModel)
     analysis: Analysis = field(default_factory=lambda: Analysis([], {}))
     errors: list[Finding] = field(default_factory=list)
+    # About files not reported on (calls into them may have gone unseen).
+    warnings: list[str] = field(default_factory=list)
+    # Findings of files LibCST cannot take, from CPython's parse alone (decision 0019).
+    direct_findings: list[Finding] = field(default_factory=list)
     target_modules: set[str] = field(default_factory=set)
     # Set when a previous run over identical files and settings was reused.
     cached_findings: list[Finding] | None = None
@@ -157,7 +163,8 @@ def open_session(
 
     index = ModuleIndex(files.root, files.project)
     loader = _Loader(index, cache, settings, cwd)
-    project = Project(index, catalog_for(settings), loader.load, lambda p: display_path(p, cwd))
+    catalog = catalog_for(settings)
+    project = Project(index, catalog, loader.load, lambda p: display_path(p, cwd))
     loader.project = project
     session = Session(settings, files, project, cache=cache, run_key=key)
     session.contents = {path: s.data for path, s in sources.items() if s.data is not None}
@@ -165,9 +172,7 @@ def open_session(
     with_loop_markers: set[str] = set()
     for path in files.targets:
         source = sources[path]
-        if source.error is not None:
-            session.errors.append(error_finding(display_path(path, cwd), source.error, 1, 1))
-        elif source.data is not None and has_loop_marker(source.data):
+        if source.data is not None and has_loop_marker(source.data):
             with_loop_markers.add(index.module_for(path))
     routing = [
         index.module_for(path)
@@ -205,28 +210,59 @@ def open_session(
         session.workers = loader.release_pool()
     else:
         loader.close()
-    for module in sorted(session.target_modules):
-        facts = project.facts.get(module)
-        if facts is not None and facts.error is not None:
-            message, line, column = facts.error
-            session.errors.append(error_finding(project.path_of(module), message, line, column))
-    # Files never parsed (no code that runs on the loop) still get their syntax checked.
-    for path, error in syntax_errors.items():
-        message, line, column = error
-        session.errors.append(error_finding(display_path(path, cwd), message, line, column))
-    # A target that may hold loop code was parsed, or found to hold none: anything else is a
-    # bug of asynclint, and must not pass as a clean file.
     for path in files.targets:
-        module = index.module_for(path)
-        source = sources[path]
-        if (
+        module, source = index.module_for(path), sources[path]
+        facts = project.facts.get(module)
+        shown = display_path(path, cwd)
+        if source.too_large:
+            note = _direct_pass(session, catalog, path, module, shown)
+            session.errors.append(error_finding(shown, f"{source.error}; {note}"))
+        elif source.error is not None:
+            session.errors.append(error_finding(shown, source.error))
+        elif facts is not None and facts.error is not None:
+            message, line, column = facts.error
+            if message.startswith(LIBCST_REJECTS):
+                message += f"; {_direct_pass(session, catalog, path, module, shown)}"
+            session.errors.append(error_finding(shown, message, line, column))
+        elif module in loader.failures:
+            message = f"some function bodies could not be analysed: {loader.failures[module]}"
+            session.errors.append(error_finding(shown, message))
+        elif path in syntax_errors:
+            # Files never parsed (no code that runs on the loop) still get their syntax checked.
+            message, line, column = syntax_errors[path]
+            session.errors.append(error_finding(shown, message, line, column))
+        elif (
             module in with_loop_markers
-            and module not in project.facts
+            and facts is None
             and loader.verdict(source.key) != _NO_LOOP_CODE
         ):
+            # A target that may hold loop code was parsed, or found to hold none: anything else
+            # is a bug of asynclint, and must not pass as a clean file.
             message = "asynclint did not analyse it (an internal error: please report it)"
-            session.errors.append(error_finding(display_path(path, cwd), message, 1, 1))
+            session.errors.append(error_finding(shown, message))
+    session.warnings.extend(
+        f"{project.path_of(module)}: some function bodies could not be analysed: {reason}"
+        for module, reason in sorted(loader.failures.items())
+        if module not in session.target_modules
+    )
     return session
+
+
+def _direct_pass(session: Session, catalog: Catalog, path: Path, module: str, shown: str) -> str:
+    """Check a file LibCST cannot take for direct calls only; say how far that went."""
+    try:
+        text = facts_module.decode_source(read_bytes(path, directpass.MAX_FILE_BYTES))
+    except (OSError, UnicodeDecodeError) as error:
+        return f"not checked at all ({getattr(error, 'strerror', None) or error})"
+    result = directpass.direct_findings(text, shown, module, catalog)
+    suppressions, peers = facts_module.parse_suppressions(text), peer_code_map()
+    session.direct_findings.extend(
+        finding for finding in result.findings if not _line_suppressed(suppressions, finding, peers)
+    )
+    checked = "only direct calls in async functions were checked"
+    if result.stopped_at is not None:
+        return f"{checked}, up to line {result.stopped_at}"
+    return checked
 
 
 def check_paths(paths: Sequence[str | Path], settings: Settings | None = None) -> RunResult:
@@ -239,7 +275,7 @@ def result_of(session: Session) -> RunResult:
     if session.cached_findings is not None:
         kept = session.cached_findings
     else:
-        findings = [*session.errors, *session.analysis.findings]
+        findings = [*session.errors, *session.direct_findings, *session.analysis.findings]
         suppressed = _suppressed_filter(session)
         kept = [f for f in findings if settings.is_selected(f.code) and not suppressed(f)]
         kept = _dedupe(sorted(kept, key=Finding.sort_key))
@@ -256,6 +292,7 @@ def warnings_of(session: Session) -> list[str]:
         list(session.settings.warnings)
         + [f"{missing}: no such file or directory" for missing in session.files.missing]
         + list(session.files.warnings)
+        + session.warnings
         + sorted(set(session.project.internal_errors))
     )
 
@@ -324,6 +361,8 @@ class _Loader:
         self._unsaved: set[str] = set()  # modules parsed or grown: cached once, at the end
         self._verdicts: dict[str, tuple | str] | None = None
         self._verdicts_changed = False
+        # Modules some of whose bodies could not be parsed -> why (reported, never cached).
+        self.failures: dict[str, str] = {}
 
     def _pool_for(self, jobs: int) -> ProcessPoolExecutor | None:
         """One process pool per session, started when a round of jobs is big enough to pay."""
@@ -341,7 +380,7 @@ class _Loader:
         files go first, one at a time: a big test module must not end up last."""
         pool = self._pool_for(len(jobs))
         if pool is None:
-            return [function(argument) for function, argument in jobs]
+            return [_run_job(job) for job in jobs]
         order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][1][0]))
         done = pool.map(_run_job, [jobs[i] for i in order], chunksize=1)
         results: list = [None] * len(jobs)
@@ -392,12 +431,15 @@ class _Loader:
         pool = self._pool_for(len(blobs))
         if pool is None:
             meanwhile()
-            results = [_syntax_error(blob) for blob in blobs]
+            results = [_checked_syntax(blob) for blob in blobs]
         else:
-            checking = pool.map(_syntax_error, blobs, chunksize=32)  # submitted at once
+            checking = pool.map(_checked_syntax, blobs, chunksize=32)  # submitted at once
             meanwhile()
             results = list(checking)
         for (path, key, _), verdict in zip(pending, results, strict=True):
+            if isinstance(verdict, _Failed):  # reported, never cached
+                found[path] = (verdict.reason, 1, 1)
+                continue
             verdicts[key] = verdict or "ok"
             self._verdicts_changed = True
             if verdict is not None:
@@ -426,7 +468,9 @@ class _Loader:
         assert self.project is not None
         verdicts = self._syntax_verdicts()
         parsed, fragments = results[: len(module_jobs)], results[len(module_jobs) :]
-        for (module, key, _), facts in zip(module_jobs, parsed, strict=True):
+        for (module, key, (_, shown, _)), facts in zip(module_jobs, parsed, strict=True):
+            if isinstance(facts, _Failed):  # reported as AL001; never cached
+                facts = facts_module.ModuleFacts(shown, error=(facts.reason, 1, 1))
             if facts is None:  # valid, and nothing in it runs on the loop
                 verdicts[key] = _NO_LOOP_CODE
                 self._verdicts_changed = True
@@ -436,8 +480,12 @@ class _Loader:
                 self._keys[module] = key
                 self._unsaved.add(module)
         for (module, qualnames, _), fragment in zip(body_jobs, fragments, strict=True):
+            if isinstance(fragment, _Failed):
+                # The signatures stay; the bodies are reported as not analysed.
+                self.failures.setdefault(module, fragment.reason)
+                fragment = facts_module.ModuleFacts(self.project.facts[module].path)
             self.project.facts[module].merge_bodies(fragment, qualnames)
-            if module in self._keys:
+            if module in self._keys and module not in self.failures:
                 self._unsaved.add(module)
 
     def _module_jobs(
@@ -524,9 +572,23 @@ def _syntax_error(data: bytes) -> tuple[str, int, int] | None:
     return facts_module.extract(text, "<checked>").error
 
 
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    """A job that raised: what went wrong, for that file's AL001 (the run goes on)."""
+
+    reason: str
+
+
 def _run_job(job: tuple[Callable[[Any], Any], Any]) -> Any:
     function, argument = job
-    return function(argument)
+    try:
+        return function(argument)
+    except Exception as error:
+        return _Failed(failure_reason(error))
+
+
+def _checked_syntax(data: bytes) -> tuple[str, int, int] | _Failed | None:
+    return _run_job((_syntax_error, data))
 
 
 @without_collector
@@ -551,7 +613,8 @@ def _read(path: Path, settings: Settings) -> _SourceFile:
     try:
         data = read_bytes(path, settings.max_file_bytes)
     except FileTooLarge as error:
-        return _SourceFile(path, None, f"file is too large to check ({error.size:,} bytes)")
+        message = f"file is too large for a full analysis ({error.size:,} bytes)"
+        return _SourceFile(path, None, message, too_large=True)
     except OSError as error:
         return _SourceFile(path, None, f"cannot read file: {error.strerror or error}")
     if b"\x00" in data:

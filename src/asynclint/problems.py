@@ -9,6 +9,9 @@ from __future__ import annotations
 from asynclint.models import Finding, Span
 from asynclint.rules import get_rule
 
+# How an AL001 message starts for valid Python that LibCST rejects (not a syntax error).
+LIBCST_REJECTS = "LibCST cannot parse this file"
+
 
 def error_finding(
     path: str, message: str, line: int = 1, column: int = 1, *, headline: str = ""
@@ -35,5 +38,5 @@ def failure_reason(error: BaseException) -> str:
     if isinstance(error, MemoryError):
         return "it needs more memory than is available (MemoryError)"
     if type(error).__name__ == "ParserSyntaxError":  # LibCST's, without importing LibCST
-        return f"LibCST cannot parse this file: {getattr(error, 'message', error)}"
+        return f"{LIBCST_REJECTS}: {getattr(error, 'message', error)}"
     return f"an internal error: {error!r} (please report it)"
