@@ -36,7 +36,7 @@ def _settings(
     cache_dir: str | None = None,
     confidence: str | None = None,
 ) -> Settings:
-    from asynclint.config import settings_from_mapping
+    from asynclint.config import COMMAND_LINE, settings_from_mapping
 
     first = Path(paths[0]) if paths else Path(".")
     settings = load_settings(
@@ -54,7 +54,7 @@ def _settings(
     if confidence:
         overrides["confidence"] = confidence
     if overrides:
-        cli = settings_from_mapping(overrides, source="command line")
+        cli = settings_from_mapping(overrides, source=COMMAND_LINE)
         settings = replace(
             settings,
             select=cli.select if select or extend_select else settings.select,
