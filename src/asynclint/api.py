@@ -125,11 +125,14 @@ def open_session(
     overlay: dict[Path, bytes] | None = None,
     reuse_run: bool = False,
     keep_workers: bool = False,
+    whole_project: bool = False,
 ) -> Session:
     """Discover, load and analyse. ``overlay`` replaces file contents (used by ``--fix``).
 
     ``keep_workers``: the session keeps its process pool, if it started one, until
-    :meth:`Session.close`."""
+    :meth:`Session.close`. ``whole_project``: analyse the code of every project file that runs
+    on the loop, not only that of the named files (``routes`` judges a route by all its code).
+    Problems of files are reported for the named files only, either way."""
     settings = settings if settings is not None else settings_for(paths)
     files = discover(paths, settings)
     cwd = Path.cwd()
@@ -168,9 +171,10 @@ def open_session(
     loader.project = project
     session = Session(settings, files, project, cache=cache, run_key=key)
     session.contents = {path: s.data for path, s in sources.items() if s.data is not None}
-    session.target_modules = {index.module_for(path) for path in files.targets}
+    analysed = files.project if whole_project else files.targets
+    session.target_modules = {index.module_for(path) for path in analysed}
     with_loop_markers: set[str] = set()
-    for path in files.targets:
+    for path in analysed:
         source = sources[path]
         if source.data is not None and has_loop_marker(source.data):
             with_loop_markers.add(index.module_for(path))
@@ -210,6 +214,7 @@ def open_session(
         session.workers = loader.release_pool()
     else:
         loader.close()
+    named = set(files.targets)
     for path in files.targets:
         module, source = index.module_for(path), sources[path]
         facts = project.facts.get(module)
@@ -243,7 +248,7 @@ def open_session(
     session.warnings.extend(
         f"{project.path_of(module)}: some function bodies could not be analysed: {reason}"
         for module, reason in sorted(loader.failures.items())
-        if module not in session.target_modules
+        if index.by_name[module] not in named
     )
     return session
 

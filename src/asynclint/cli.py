@@ -7,6 +7,7 @@ internal error.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import sys
@@ -73,6 +74,19 @@ def _settings(
     return settings
 
 
+def _require_paths(paths: Sequence[str]) -> None:
+    """Exit 2 naming every path that cannot be checked: a typo must not pass as clean."""
+    problems = []
+    for name in paths:
+        path = Path(name)
+        if not path.exists():
+            problems.append(f"{name}: no such file or directory")
+        elif not (path.is_dir() or path.is_file()):
+            problems.append(f"{name}: not a regular file or folder")
+    if problems:
+        _fail("cannot check " + "; ".join(problems))
+
+
 def _split(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
@@ -90,15 +104,23 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
+        except OSError as error:
+            if error.errno == errno.EPIPE:
+                raise  # the reader left (`| head`): click ends the command quietly
+            _internal_error(error)
         except Exception as error:
-            if os.environ.get("ASYNCLINT_DEBUG"):
-                raise
-            click.echo(
-                f"asynclint: internal error: {error!r} "
-                "(set ASYNCLINT_DEBUG=1 for the traceback; please report it)",
-                err=True,
-            )
-            sys.exit(EXIT_ERROR)
+            _internal_error(error)
+
+
+def _internal_error(error: Exception) -> NoReturn:
+    if os.environ.get("ASYNCLINT_DEBUG"):
+        raise error
+    click.echo(
+        f"asynclint: internal error: {error!r} "
+        "(set ASYNCLINT_DEBUG=1 for the traceback; please report it)",
+        err=True,
+    )
+    sys.exit(EXIT_ERROR)
 
 
 def run() -> NoReturn:
@@ -196,6 +218,7 @@ def check(
     from asynclint.baseline import write_baseline as save_baseline
 
     targets = list(paths) or ["."]
+    _require_paths(targets)
     try:
         settings = _settings(
             targets,
@@ -246,9 +269,6 @@ def check(
         result = result_of(session)
         for warning in result.warnings:
             click.echo(f"asynclint: warning: {warning}", err=True)
-        if session.files.missing and not session.files.targets:
-            _fail("no Python files found: " + ", ".join(session.files.missing))
-
         findings = result.findings
         if fix_failures:
             # Their fixes failed: what is left to offer is the suggestion.
@@ -320,12 +340,15 @@ def routes(
     from asynclint.routes import render_routes_json, render_routes_text, route_rows
 
     targets = list(paths) or ["."]
+    _require_paths(targets)
     try:
         settings = _settings(targets, config, no_cache=no_cache)
     except ConfigError as error:
         _fail(str(error))
         return
-    session = open_session(targets, settings)
+    # A route is judged by all the code it runs (dependencies, helpers) wherever that is;
+    # only the listing is limited to the named paths.
+    session = open_session(targets, settings, whole_project=True)
     for warning in warnings_of(session):
         click.echo(f"asynclint: warning: {warning}", err=True)
     rows = route_rows(session)
