@@ -216,6 +216,7 @@ def check(
     from asynclint.api import display_path, open_session, result_of
     from asynclint.baseline import BaselineError, load_baseline
     from asynclint.baseline import write_baseline as save_baseline
+    from asynclint.report.locations import relative_to_root, repository_root
 
     targets = list(paths) or ["."]
     _require_paths(targets)
@@ -294,6 +295,11 @@ def check(
             from asynclint.fixing import describe_fixes
 
             findings = describe_fixes(session, findings)
+        source_root = None
+        if output_format in report.FOR_REPOSITORIES:
+            # CI resolves paths against the repository, wherever the check ran from.
+            source_root = repository_root(session.files.root)
+            findings = relative_to_root(findings, source_root, Path.cwd())
         options = report.ReportOptions(
             show_source=show_source,
             color=report.should_color(sys.stdout) and output_file is None,
@@ -301,6 +307,7 @@ def check(
             files_checked=result.files_checked,
             fixed=fixed,
             unsafe_fixes=unsafe_fixes,
+            source_root=source_root,
         )
         _emit(report.render(output_format, findings, options), output_file)
         if findings and not exit_zero:
