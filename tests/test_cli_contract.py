@@ -144,3 +144,33 @@ def test_a_closed_pipe_ends_every_command_quietly(app: Path, args: list[str]) ->
     error = reader.stderr.read().decode()
     assert reader.wait(timeout=120) in (0, 1)
     assert error == ""
+
+
+# ---- the checked code is never run ---------------------------------------------------------------
+
+
+def test_python_m_asynclint_never_imports_the_checked_project(tmp_path: Path) -> None:
+    """`python -m` puts the current folder on sys.path: a project's `queue.py` must not shadow
+    the standard library's (importing it would run it)."""
+    project = tmp_path / "proj"
+    (project / ".git").mkdir(parents=True)
+    marker = tmp_path / "imported"
+    for name in ("queue", "json", "tokenize", "click", "libcst", "multiprocessing"):
+        (project / f"{name}.py").write_text(
+            f"open({str(marker)!r}, 'a').write({name!r})\n", encoding="utf-8"
+        )
+    for number in range(13):  # enough files for the process pool
+        (project / f"app{number}.py").write_text(
+            "import time\n\n\nasync def f():\n    time.sleep(1)\n", encoding="utf-8"
+        )
+    for args in (["check", "--format", "json"], ["check", "--diff"], ["routes"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "asynclint", *args, "--no-cache", "."],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode in (0, 1), done.stderr
+        assert "internal error" not in done.stderr
+    assert not marker.exists(), marker.read_text(encoding="utf-8")
