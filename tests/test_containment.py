@@ -83,6 +83,26 @@ def test_a_failure_while_extracting_bodies_is_reported_and_the_run_goes_on(
     )
 
 
+def test_a_failed_body_is_not_cached_as_parsed(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (root / "calls.py").write_text(
+        "from other import helper\n\n\nasync def f():\n    helper()\n", encoding="utf-8"
+    )
+    (root / "other.py").write_text(
+        "import time\n\n\ndef helper():\n    x = 1\n    time.sleep(x)\n", encoding="utf-8"
+    )
+    cached = Settings(cache_dir=str(root.parent / "cache"))
+    real = api._extract_bodies_file
+    monkeypatch.setattr(api, "_extract_bodies_file", failing_for("other.py", real))
+    assert ("other.py", "AL001") in [(f.path, f.code) for f in check_paths(["."], cached).findings]
+    monkeypatch.setattr(api, "_extract_bodies_file", real)
+    again = [(f.path, f.code) for f in check_paths(["calls.py"], cached).findings]
+    assert again == [("calls.py", "AL251")]
+    # Nor is the whole run's result.
+    session = api.open_session(["."], cached, reuse_run=True)
+    assert session.cached_findings is None
+    assert ("other.py", "AL001") not in [(f.path, f.code) for f in api.result_of(session).findings]
+
+
 def test_a_failure_while_checking_syntax_is_al001(
     root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -210,6 +210,8 @@ def open_session(
     except BaseException:
         loader.close()
         raise
+    if loader.failed:
+        session.run_key = ""  # a failure may not happen again: the next run must try again
     if keep_workers:
         session.workers = loader.release_pool()
     else:
@@ -368,6 +370,7 @@ class _Loader:
         self._verdicts_changed = False
         # Modules some of whose bodies could not be parsed -> why (reported, never cached).
         self.failures: dict[str, str] = {}
+        self.failed = False  # a job failed: the run's result is not cached either
 
     def _pool_for(self, jobs: int) -> ProcessPoolExecutor | None:
         """One process pool per session, started when a round of jobs is big enough to pay."""
@@ -443,6 +446,7 @@ class _Loader:
             results = list(checking)
         for (path, key, _), verdict in zip(pending, results, strict=True):
             if isinstance(verdict, _Failed):  # reported, never cached
+                self.failed = True
                 found[path] = (verdict.reason, 1, 1)
                 continue
             verdicts[key] = verdict or "ok"
@@ -475,6 +479,7 @@ class _Loader:
         parsed, fragments = results[: len(module_jobs)], results[len(module_jobs) :]
         for (module, key, (_, shown, _)), facts in zip(module_jobs, parsed, strict=True):
             if isinstance(facts, _Failed):  # reported as AL001; never cached
+                self.failed = True
                 facts = facts_module.ModuleFacts(shown, error=(facts.reason, 1, 1))
             if facts is None:  # valid, and nothing in it runs on the loop
                 verdicts[key] = _NO_LOOP_CODE
@@ -487,10 +492,11 @@ class _Loader:
         for (module, qualnames, _), fragment in zip(body_jobs, fragments, strict=True):
             if isinstance(fragment, _Failed):
                 # The signatures stay; the bodies are reported as not analysed.
+                self.failed = True
                 self.failures.setdefault(module, fragment.reason)
                 fragment = facts_module.ModuleFacts(self.project.facts[module].path)
             self.project.facts[module].merge_bodies(fragment, qualnames)
-            if module in self._keys and module not in self.failures:
+            if module in self._keys:
                 self._unsaved.add(module)
 
     def _module_jobs(
@@ -547,7 +553,8 @@ class _Loader:
         """Cache every module parsed or grown by this run, once, with all its parsed bodies."""
         if self.cache is None or self.project is None:
             return
-        for module in sorted(self._unsaved):
+        # A module with a failed body is not cached: the next run must parse that body again.
+        for module in sorted(self._unsaved - self.failures.keys()):
             self.cache.put(self._keys[module], self.project.facts[module])
         self._unsaved.clear()
 
