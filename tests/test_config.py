@@ -336,3 +336,44 @@ def test_nearest_pyproject_is_used_from_a_subfolder(tmp_path: Path) -> None:
     settings = load_settings(None, search_from=root / "pkg")
     assert settings.ignore == ("AL230",)
     assert settings == Settings(ignore=("AL230",))
+
+
+# ---- unknown rule codes are errors, never "every rule off" ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "config", "named", "closest"),
+    [
+        (["--select", "AL999"], "", "'AL999'", "AL290"),
+        (["--select", "AL252"], "", "'AL252'", "AL251"),
+        (["--ignore", "AL26,AL9"], "", "'AL9'", "AL290"),
+        (["--extend-select", "AL29O"], "", "'AL29O'", "AL290"),
+        ([], 'select = ["AL215", "AL2600"]', "'AL2600'", "AL260"),
+        ([], 'ignore = ["AL3"]', "'AL3'", "AL232"),
+        ([], '[tool.asynclint.per-file-ignores]\n"tests/*" = ["AL2511"]', "'AL2511'", "AL251"),
+    ],
+)
+def test_an_unknown_rule_code_is_an_error_naming_the_closest(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    config: str,
+    named: str,
+    closest: str,
+) -> None:
+    section = config if config.startswith("[") else f"[tool.asynclint]\n{config}"
+    root = make_project(tmp_path, section + "\n", {"mod.py": BLOCKING})
+    result = invoke(root, monkeypatch, *args, ".")
+    assert result.exit_code == 2, result.output
+    assert f"unknown rule code or prefix {named}" in result.stderr
+    assert f"the closest is {closest}" in result.stderr
+    assert "All checks passed" not in result.output
+
+
+@pytest.mark.parametrize("selector", ["ALL", "AL", "AL2", "AL25", "AL251", "al251", "AL001"])
+def test_all_and_every_real_prefix_stay_valid(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, selector: str
+) -> None:
+    root = make_project(tmp_path, "", {"mod.py": BLOCKING})
+    assert invoke(root, monkeypatch, "--select", selector, ".").exit_code in (0, 1)
+    assert invoke(root, monkeypatch, "--ignore", selector, ".").exit_code in (0, 1)

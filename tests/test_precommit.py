@@ -261,3 +261,14 @@ def test_fix_hook_rewrites_and_fails(tmp_path: Path) -> None:
     fixed = (tmp_path / "project" / "service.py").read_text(encoding="utf-8")
     assert "time.sleep(1)" not in fixed
     assert "await asyncio.sleep(1)" in fixed
+
+
+def test_docs_name_no_release_tag_that_may_not_exist() -> None:
+    """A snippet pinned to a tag that was never pushed fails on first use: the docs say to use
+    the tag of the release one installs instead."""
+    for name in ("README.md", "docs/integrations.md"):
+        text = (ROOT / name).read_text(encoding="utf-8")
+        pins = re.findall(r"(?:rev: |asynclint/asynclint@)(\S+)", text)
+        assert pins, name
+        assert set(pins) == {"vX.Y.Z"}, f"{name} pins {pins}"
+        assert "the tag of the asynclint release you install" in text

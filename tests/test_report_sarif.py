@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -197,3 +198,15 @@ def test_help_comes_from_rule_docs_when_available(
     monkeypatch.setattr(sarif, "_doc_renderer", renderers.get)
     rules = log_of([], validator)["runs"][0]["tool"]["driver"]["rules"]
     assert rules[1]["help"] == {"text": "TEXT DOC AL251", "markdown": "# MD DOC AL251"}
+
+
+def test_the_source_root_is_named_for_relative_uris(validator: Any, tmp_path: Path) -> None:
+    log = json.loads(
+        render("sarif", [make_finding()], ReportOptions(source_root=tmp_path / "my repo"))
+    )
+    assert not list(validator.iter_errors(log))
+    run = log["runs"][0]
+    base = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+    assert base == (tmp_path / "my repo").as_uri() + "/"
+    location = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location["uriBaseId"] == "%SRCROOT%"

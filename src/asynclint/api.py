@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from asynclint import directpass
 from asynclint import facts as facts_module
 from asynclint.analysis import FunctionId, Program
 from asynclint.cache import FactsCache, content_key, default_cache_dir, run_key
@@ -27,10 +28,12 @@ from asynclint.discovery import FileSet, discover
 from asynclint.engine import Analysis, run_analysis
 from asynclint.frameworks.fastapi import FastAPIModel
 from asynclint.markers import has_loop_marker, has_routing_marker
-from asynclint.models import Finding, RunResult, Span
+from asynclint.models import Finding, RunResult
 from asynclint.modules import ModuleIndex
+from asynclint.problems import LIBCST_REJECTS, error_finding, failure_reason
+from asynclint.reading import FileTooLarge, read_bytes
 from asynclint.roots import module_roots
-from asynclint.rules import get_rule, peer_code_map
+from asynclint.rules import peer_code_map
 
 _PARALLEL_MIN_FILES = 12
 
@@ -48,6 +51,7 @@ class _SourceFile:
     data: bytes | None = None
     error: str | None = None
     _key: str | None = None
+    too_large: bool = False  # larger than LibCST is given (``max_file_bytes``)
 
     @property
     def key(self) -> str:
@@ -67,6 +71,10 @@ class Session:
     model: FastAPIModel = field(default_factory=FastAPIModel)
     analysis: Analysis = field(default_factory=lambda: Analysis([], {}))
     errors: list[Finding] = field(default_factory=list)
+    # About files not reported on (calls into them may have gone unseen).
+    warnings: list[str] = field(default_factory=list)
+    # Findings of files LibCST cannot take, from CPython's parse alone (decision 0019).
+    direct_findings: list[Finding] = field(default_factory=list)
     target_modules: set[str] = field(default_factory=set)
     # Set when a previous run over identical files and settings was reused.
     cached_findings: list[Finding] | None = None
@@ -74,6 +82,8 @@ class Session:
     run_key: str = ""
     # The run's process pool, kept when asked for (describing fixes reuses its warm workers).
     workers: ProcessPoolExecutor | None = None
+    # The bytes of every project file, as analysed (--fix applies its fixes to these).
+    contents: dict[Path, bytes] = field(default_factory=dict)
 
     def close(self) -> None:
         """Shut down the kept process pool, if any."""
@@ -116,11 +126,14 @@ def open_session(
     overlay: dict[Path, bytes] | None = None,
     reuse_run: bool = False,
     keep_workers: bool = False,
+    whole_project: bool = False,
 ) -> Session:
     """Discover, load and analyse. ``overlay`` replaces file contents (used by ``--fix``).
 
     ``keep_workers``: the session keeps its process pool, if it started one, until
-    :meth:`Session.close`."""
+    :meth:`Session.close`. ``whole_project``: analyse the code of every project file that runs
+    on the loop, not only that of the named files (``routes`` judges a route by all its code).
+    Problems of files are reported for the named files only, either way."""
     settings = settings if settings is not None else settings_for(paths)
     files = discover(paths, settings)
     cwd = Path.cwd()
@@ -160,30 +173,31 @@ def open_session(
     )
     index = ModuleIndex(files.root, files.project, roots)
     loader = _Loader(index, cache, settings, cwd)
+    catalog = catalog_for(settings)
     project = Program(
         index,
-        catalog_for(settings),
+        catalog,
         loader.load,
         lambda p: display_path(p, cwd),
         lambda: _module_sources(index, sources),
     )
     loader.project = project
     session = Session(settings, files, project, cache=cache, run_key=key)
-    session.target_modules = {index.module_for(path) for path in files.targets}
-    with_loop_markers: list[str] = []
-    for path in files.targets:
+    session.contents = {path: s.data for path, s in sources.items() if s.data is not None}
+    analysed = files.project if whole_project else files.targets
+    session.target_modules = {index.module_for(path) for path in analysed}
+    with_loop_markers: set[str] = set()
+    for path in analysed:
         source = sources[path]
-        if source.error is not None:
-            session.errors.append(_error_finding(display_path(path, cwd), source.error, 1, 1))
-        elif source.data is not None and has_loop_marker(source.data):
-            with_loop_markers.append(index.module_for(path))
+        if source.data is not None and has_loop_marker(source.data):
+            with_loop_markers.add(index.module_for(path))
     routing = [
         index.module_for(path)
         for path, source in sources.items()
         if source.data is not None and has_routing_marker(source.data)
     ]
     loader.sources = sources
-    loader.load(routing, if_loop_code=set(with_loop_markers) - set(routing))
+    loader.load(routing, if_loop_code=with_loop_markers - set(routing))
 
     try:
         session.model, session.analysis = run_analysis(
@@ -202,20 +216,66 @@ def open_session(
     except BaseException:
         loader.close()
         raise
+    if loader.failed:
+        session.run_key = ""  # a failure may not happen again: the next run must try again
     if keep_workers:
         session.workers = loader.release_pool()
     else:
         loader.close()
-    for module in sorted(session.target_modules):
+    named = set(files.targets)
+    for path in files.targets:
+        module, source = index.module_for(path), sources[path]
         facts = project.facts.get(module)
-        if facts is not None and facts.error is not None:
+        shown = display_path(path, cwd)
+        if source.too_large:
+            note = _direct_pass(session, catalog, path, module, shown)
+            session.errors.append(error_finding(shown, f"{source.error}; {note}"))
+        elif source.error is not None:
+            session.errors.append(error_finding(shown, source.error))
+        elif facts is not None and facts.error is not None:
             message, line, column = facts.error
-            session.errors.append(_error_finding(project.path_of(module), message, line, column))
-    # Files never parsed (no code that runs on the loop) still get their syntax checked.
-    for path, error in syntax_errors.items():
-        message, line, column = error
-        session.errors.append(_error_finding(display_path(path, cwd), message, line, column))
+            if message.startswith(LIBCST_REJECTS):
+                message += f"; {_direct_pass(session, catalog, path, module, shown)}"
+            session.errors.append(error_finding(shown, message, line, column))
+        elif module in loader.failures:
+            message = f"some function bodies could not be analysed: {loader.failures[module]}"
+            session.errors.append(error_finding(shown, message))
+        elif path in syntax_errors:
+            # Files never parsed (no code that runs on the loop) still get their syntax checked.
+            message, line, column = syntax_errors[path]
+            session.errors.append(error_finding(shown, message, line, column))
+        elif (
+            module in with_loop_markers
+            and facts is None
+            and loader.verdict(source.key) != _NO_LOOP_CODE
+        ):
+            # A target that may hold loop code was parsed, or found to hold none: anything else
+            # is a bug of asynclint, and must not pass as a clean file.
+            message = "asynclint did not analyse it (an internal error: please report it)"
+            session.errors.append(error_finding(shown, message))
+    session.warnings.extend(
+        f"{project.path_of(module)}: some function bodies could not be analysed: {reason}"
+        for module, reason in sorted(loader.failures.items())
+        if index.by_name[module] not in named
+    )
     return session
+
+
+def _direct_pass(session: Session, catalog: Catalog, path: Path, module: str, shown: str) -> str:
+    """Check a file LibCST cannot take for direct calls only; say how far that went."""
+    try:
+        text = facts_module.decode_source(read_bytes(path, directpass.MAX_FILE_BYTES))
+    except (OSError, UnicodeDecodeError) as error:
+        return f"not checked at all ({getattr(error, 'strerror', None) or error})"
+    result = directpass.direct_findings(text, shown, module, catalog)
+    suppressions, peers = facts_module.parse_suppressions(text), peer_code_map()
+    session.direct_findings.extend(
+        finding for finding in result.findings if not _line_suppressed(suppressions, finding, peers)
+    )
+    checked = "only direct calls in async functions were checked"
+    if result.stopped_at is not None:
+        return f"{checked}, up to line {result.stopped_at}"
+    return checked
 
 
 def check_paths(paths: Sequence[str | Path], settings: Settings | None = None) -> RunResult:
@@ -228,18 +288,25 @@ def result_of(session: Session) -> RunResult:
     if session.cached_findings is not None:
         kept = session.cached_findings
     else:
-        findings = [*session.errors, *session.analysis.findings]
+        findings = [*session.errors, *session.direct_findings, *session.analysis.findings]
         suppressed = _suppressed_filter(session)
         kept = [f for f in findings if settings.is_selected(f.code) and not suppressed(f)]
         kept = _dedupe(sorted(kept, key=Finding.sort_key))
         if session.cache is not None and session.run_key:
             session.cache.put_run(session.run_key, kept)
     return RunResult(
-        findings=kept,
-        files_checked=len(session.files.targets),
-        warnings=list(settings.warnings)
+        findings=kept, files_checked=len(session.files.targets), warnings=warnings_of(session)
+    )
+
+
+def warnings_of(session: Session) -> list[str]:
+    """What the run wants the user to know besides its findings (printed on stderr)."""
+    return (
+        list(session.settings.warnings)
         + [f"{missing}: no such file or directory" for missing in session.files.missing]
-        + sorted(set(session.project.internal_errors)),
+        + list(session.files.warnings)
+        + session.warnings
+        + sorted(set(session.project.internal_errors))
     )
 
 
@@ -254,7 +321,7 @@ def check_source(
     facts = facts_module.extract(source, path)
     if facts.error is not None:
         message, line, column = facts.error
-        return [_error_finding(path, message, line, column)]
+        return [error_finding(path, message, line, column)]
 
     def load(modules: list[str], bodies: list[FunctionId]) -> None:
         # The one module is loaded already: only its bodies can be missing.
@@ -303,6 +370,9 @@ class _Loader:
         self._unsaved: set[str] = set()  # modules parsed or grown: cached once, at the end
         self._verdicts: dict[str, tuple | str] | None = None
         self._verdicts_changed = False
+        # Modules some of whose bodies could not be parsed -> why (reported, never cached).
+        self.failures: dict[str, str] = {}
+        self.failed = False  # a job failed: the run's result is not cached either
 
     def _pool_for(self, jobs: int) -> ProcessPoolExecutor | None:
         """One process pool per session, started when a round of jobs is big enough to pay."""
@@ -320,7 +390,7 @@ class _Loader:
         files go first, one at a time: a big test module must not end up last."""
         pool = self._pool_for(len(jobs))
         if pool is None:
-            return [function(argument) for function, argument in jobs]
+            return [_run_job(job) for job in jobs]
         order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][1][0]))
         done = pool.map(_run_job, [jobs[i] for i in order], chunksize=1)
         results: list = [None] * len(jobs)
@@ -342,6 +412,10 @@ class _Loader:
         if self._verdicts is None:
             self._verdicts = self.cache.syntax_verdicts() if self.cache else {}
         return self._verdicts
+
+    def verdict(self, key: str) -> tuple | str | None:
+        """The syntax verdict known for a content key, if any."""
+        return self._syntax_verdicts().get(key)
 
     def syntax_errors(
         self, paths: Sequence[Path], meanwhile: Callable[[], None]
@@ -367,12 +441,16 @@ class _Loader:
         pool = self._pool_for(len(blobs))
         if pool is None:
             meanwhile()
-            results = [_syntax_error(blob) for blob in blobs]
+            results = [_checked_syntax(blob) for blob in blobs]
         else:
-            checking = pool.map(_syntax_error, blobs, chunksize=32)  # submitted at once
+            checking = pool.map(_checked_syntax, blobs, chunksize=32)  # submitted at once
             meanwhile()
             results = list(checking)
         for (path, key, _), verdict in zip(pending, results, strict=True):
+            if isinstance(verdict, _Failed):  # reported, never cached
+                self.failed = True
+                found[path] = (verdict.reason, 1, 1)
+                continue
             verdicts[key] = verdict or "ok"
             self._verdicts_changed = True
             if verdict is not None:
@@ -401,7 +479,10 @@ class _Loader:
         assert self.project is not None
         verdicts = self._syntax_verdicts()
         parsed, fragments = results[: len(module_jobs)], results[len(module_jobs) :]
-        for (module, key, _), facts in zip(module_jobs, parsed, strict=True):
+        for (module, key, (_, shown, _)), facts in zip(module_jobs, parsed, strict=True):
+            if isinstance(facts, _Failed):  # reported as AL001; never cached
+                self.failed = True
+                facts = facts_module.ModuleFacts(shown, error=(facts.reason, 1, 1))
             if facts is None:  # valid, and nothing in it runs on the loop
                 verdicts[key] = _NO_LOOP_CODE
                 self._verdicts_changed = True
@@ -411,6 +492,11 @@ class _Loader:
                 self._keys[module] = key
                 self._unsaved.add(module)
         for (module, qualnames, _), fragment in zip(body_jobs, fragments, strict=True):
+            if isinstance(fragment, _Failed):
+                # The signatures stay; the bodies are reported as not analysed.
+                self.failed = True
+                self.failures.setdefault(module, fragment.reason)
+                fragment = facts_module.ModuleFacts(self.project.facts[module].path)
             self.project.store.merge_bodies(module, fragment, qualnames)
             if module in self._keys:
                 self._unsaved.add(module)
@@ -469,7 +555,8 @@ class _Loader:
         """Cache every module parsed or grown by this run, once, with all its parsed bodies."""
         if self.cache is None or self.project is None:
             return
-        for module in sorted(self._unsaved):
+        # A module with a failed body is not cached: the next run must parse that body again.
+        for module in sorted(self._unsaved - self.failures.keys()):
             self.cache.put(self._keys[module], self.project.facts[module])
         self._unsaved.clear()
 
@@ -499,9 +586,23 @@ def _syntax_error(data: bytes) -> tuple[str, int, int] | None:
     return facts_module.extract(text, "<checked>").error
 
 
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    """A job that raised: what went wrong, for that file's AL001 (the run goes on)."""
+
+    reason: str
+
+
 def _run_job(job: tuple[Callable[[Any], Any], Any]) -> Any:
     function, argument = job
-    return function(argument)
+    try:
+        return function(argument)
+    except Exception as error:
+        return _Failed(failure_reason(error))
+
+
+def _checked_syntax(data: bytes) -> tuple[str, int, int] | _Failed | None:
+    return _run_job((_syntax_error, data))
 
 
 @without_collector
@@ -524,10 +625,10 @@ def _extract_bodies_file(job: _BodiesJob) -> facts_module.ModuleFacts:
 
 def _read(path: Path, settings: Settings) -> _SourceFile:
     try:
-        size = path.stat().st_size
-        if size > settings.max_file_bytes:
-            return _SourceFile(path, None, f"file is too large to check ({size:,} bytes)")
-        data = path.read_bytes()
+        data = read_bytes(path, settings.max_file_bytes)
+    except FileTooLarge as error:
+        message = f"file is too large for a full analysis ({error.size:,} bytes)"
+        return _SourceFile(path, None, message, too_large=True)
     except OSError as error:
         return _SourceFile(path, None, f"cannot read file: {error.strerror or error}")
     if b"\x00" in data:
@@ -549,17 +650,6 @@ def _module_sources(
 
 
 # ---- suppression --------------------------------------------------------------------------------
-
-
-def _error_finding(path: str, message: str, line: int, column: int) -> Finding:
-    rule = get_rule("AL001")
-    return Finding(
-        code="AL001",
-        name=rule.name if rule else "unparsable-file",
-        message=f"File cannot be analysed: {message}",
-        path=path,
-        span=Span(line, column, line, column),
-    )
 
 
 def _suppressed_filter(session: Session) -> Callable[[Finding], bool]:

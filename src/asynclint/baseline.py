@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from asynclint.models import Finding
+from asynclint.reading import read_text
 
 BASELINE_VERSION = 1
 
@@ -127,10 +128,13 @@ def _parse(path: str | Path, document: Any) -> Counter[str]:
 
 def load_baseline(path: str | Path) -> Baseline:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text(path)
     except FileNotFoundError:
         raise BaselineError(f"baseline file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as error:
+    except OSError as error:
+        reason = error.strerror or error
+        raise BaselineError(f"cannot read baseline file {path}: {reason}") from None
+    except UnicodeDecodeError as error:
         raise BaselineError(f"cannot read baseline file {path}: {error}") from None
     try:
         document = json.loads(text)

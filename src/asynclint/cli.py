@@ -7,6 +7,7 @@ internal error.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import sys
@@ -19,6 +20,7 @@ import click
 
 from asynclint import __version__
 from asynclint.config import ConfigError, Settings, load_settings
+from asynclint.models import Finding
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -35,7 +37,7 @@ def _settings(
     cache_dir: str | None = None,
     confidence: str | None = None,
 ) -> Settings:
-    from asynclint.config import settings_from_mapping
+    from asynclint.config import COMMAND_LINE, settings_from_mapping
 
     first = Path(paths[0]) if paths else Path(".")
     settings = load_settings(
@@ -53,7 +55,7 @@ def _settings(
     if confidence:
         overrides["confidence"] = confidence
     if overrides:
-        cli = settings_from_mapping(overrides, source="command line")
+        cli = settings_from_mapping(overrides, source=COMMAND_LINE)
         settings = replace(
             settings,
             select=cli.select if select or extend_select else settings.select,
@@ -70,6 +72,19 @@ def _settings(
     if cache_dir:
         settings = replace(settings, cache_dir=cache_dir)
     return settings
+
+
+def _require_paths(paths: Sequence[str]) -> None:
+    """Exit 2 naming every path that cannot be checked: a typo must not pass as clean."""
+    problems = []
+    for name in paths:
+        path = Path(name)
+        if not path.exists():
+            problems.append(f"{name}: no such file or directory")
+        elif not (path.is_dir() or path.is_file()):
+            problems.append(f"{name}: not a regular file or folder")
+    if problems:
+        _fail("cannot check " + "; ".join(problems))
 
 
 def _split(value: str) -> list[str]:
@@ -89,15 +104,23 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
+        except OSError as error:
+            if error.errno == errno.EPIPE:
+                raise  # the reader left (`| head`): click ends the command quietly
+            _internal_error(error)
         except Exception as error:
-            if os.environ.get("ASYNCLINT_DEBUG"):
-                raise
-            click.echo(
-                f"asynclint: internal error: {error!r} "
-                "(set ASYNCLINT_DEBUG=1 for the traceback; please report it)",
-                err=True,
-            )
-            sys.exit(EXIT_ERROR)
+            _internal_error(error)
+
+
+def _internal_error(error: Exception) -> NoReturn:
+    if os.environ.get("ASYNCLINT_DEBUG"):
+        raise error
+    click.echo(
+        f"asynclint: internal error: {error!r} "
+        "(set ASYNCLINT_DEBUG=1 for the traceback; please report it)",
+        err=True,
+    )
+    sys.exit(EXIT_ERROR)
 
 
 def run() -> NoReturn:
@@ -193,8 +216,10 @@ def check(
     from asynclint.api import display_path, open_session, result_of
     from asynclint.baseline import BaselineError, load_baseline
     from asynclint.baseline import write_baseline as save_baseline
+    from asynclint.report.locations import relative_to_root, repository_root
 
     targets = list(paths) or ["."]
+    _require_paths(targets)
     try:
         settings = _settings(
             targets,
@@ -211,6 +236,7 @@ def check(
         _fail(str(error))
         return
     fixed = 0
+    fix_failures: list[Finding] = []
     # JSON and SARIF describe every fix, in the run's own workers (already warm) if it had any.
     describes = output_format in ("json", "sarif")
     if fix or diff:
@@ -219,17 +245,23 @@ def check(
         run = fix_paths(targets, settings, unsafe=unsafe_fixes, write=not diff)
         for message in run.write_errors:
             click.echo(f"asynclint: error: {message}", err=True)
+        for message in run.not_written:
+            click.echo(f"asynclint: warning: {message}", err=True)
+        fix_failures = run.failures
         if diff:
             shown = {path: display_path(path) for path in run.changed}
             text = unified_diff(run, shown)
             _emit(text, output_file)
+            for failure in fix_failures:
+                click.echo(report.render("text", [failure]).splitlines()[0], err=True)
             count = sum(1 for _ in run.changed)
             click.echo(
                 f"Would fix {run.fixed} problem{'s' if run.fixed != 1 else ''} "
                 f"in {count} file{'s' if count != 1 else ''}.",
                 err=True,
             )
-            sys.exit(EXIT_FINDINGS if run.changed and not exit_zero else EXIT_CLEAN)
+            changes = run.changed or fix_failures
+            sys.exit(EXIT_FINDINGS if changes and not exit_zero else EXIT_CLEAN)
         fixed = run.fixed
         session = open_session(targets, settings, keep_workers=describes)
     else:
@@ -238,10 +270,15 @@ def check(
         result = result_of(session)
         for warning in result.warnings:
             click.echo(f"asynclint: warning: {warning}", err=True)
-        if session.files.missing and not session.files.targets:
-            _fail("no Python files found: " + ", ".join(session.files.missing))
-
         findings = result.findings
+        if fix_failures:
+            # Their fixes failed: what is left to offer is the suggestion.
+            failed = {failure.path for failure in fix_failures}
+            findings = [
+                replace(f, fix=None) if f.path in failed and f.fix is not None else f
+                for f in findings
+            ]
+            findings = sorted([*findings, *fix_failures], key=Finding.sort_key)
         if write_baseline:
             count = save_baseline(write_baseline, findings)
             click.echo(
@@ -258,6 +295,11 @@ def check(
             from asynclint.fixing import describe_fixes
 
             findings = describe_fixes(session, findings)
+        source_root = None
+        if output_format in report.FOR_REPOSITORIES:
+            # CI resolves paths against the repository, wherever the check ran from.
+            source_root = repository_root(session.files.root)
+            findings = relative_to_root(findings, source_root, Path.cwd())
         options = report.ReportOptions(
             show_source=show_source,
             color=report.should_color(sys.stdout) and output_file is None,
@@ -265,6 +307,7 @@ def check(
             files_checked=result.files_checked,
             fixed=fixed,
             unsafe_fixes=unsafe_fixes,
+            source_root=source_root,
         )
         _emit(report.render(output_format, findings, options), output_file)
         if findings and not exit_zero:
@@ -300,16 +343,21 @@ def routes(
     output_file: str | None,
 ) -> None:
     """List every FastAPI route: where it runs and whether handling it blocks the loop."""
-    from asynclint.api import open_session
+    from asynclint.api import open_session, warnings_of
     from asynclint.routes import render_routes_json, render_routes_text, route_rows
 
     targets = list(paths) or ["."]
+    _require_paths(targets)
     try:
         settings = _settings(targets, config, no_cache=no_cache)
     except ConfigError as error:
         _fail(str(error))
         return
-    session = open_session(targets, settings)
+    # A route is judged by all the code it runs (dependencies, helpers) wherever that is;
+    # only the listing is limited to the named paths.
+    session = open_session(targets, settings, whole_project=True)
+    for warning in warnings_of(session):
+        click.echo(f"asynclint: warning: {warning}", err=True)
     rows = route_rows(session)
     if output_format == "json":
         _emit(render_routes_json(rows), output_file)

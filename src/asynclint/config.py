@@ -5,11 +5,15 @@ Unknown keys produce warnings; invalid values raise :class:`ConfigError` naming 
 
 from __future__ import annotations
 
+import difflib
 import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from asynclint.reading import read_text
+from asynclint.rules import all_rules
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -37,6 +41,11 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
     "dist",
     "site-packages",
 )
+
+# The ``source`` of settings given as options.
+COMMAND_LINE = "command line"
+# A configuration file is small; anything larger is a mistake, not something to parse.
+CONFIG_LIMIT = 1024 * 1024
 
 _CODE_SELECTOR = re.compile(r"^(ALL|AL\d{0,3})$")
 
@@ -101,7 +110,7 @@ def load_settings(config_file: Path | None, *, search_from: Path | None = None) 
     if path is None:
         return Settings()
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        doc = tomllib.loads(read_text(path, CONFIG_LIMIT))
     except OSError as error:
         raise ConfigError(f"cannot read {path}: {error.strerror or error}") from error
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
@@ -121,7 +130,7 @@ def settings_from_mapping(section: Mapping[str, object], *, source: str) -> Sett
     changes: dict[str, object] = {}
     for raw_key, value in section.items():
         key = raw_key.replace("_", "-")
-        where = f"{source}: tool.asynclint.{raw_key}"
+        where = f"--{key}" if source == COMMAND_LINE else f"{source}: tool.asynclint.{raw_key}"
         if key in ("select", "ignore", "extend-select"):
             codes = _codes(value, where)
             if key == "extend-select":
@@ -164,9 +173,18 @@ def _str_list(value: object, where: str) -> list[str]:
 
 def _codes(value: object, where: str) -> tuple[str, ...]:
     codes = tuple(code.strip().upper() for code in _str_list(value, where))
+    known = list(all_rules())
     for code in codes:
-        if not _CODE_SELECTOR.match(code):
-            raise ConfigError(f"{where}: {code!r} is not a rule code or prefix like AL2 or AL251")
+        # A typo must not switch every rule off and let the run pass.
+        if code == "ALL" or (
+            _CODE_SELECTOR.match(code) and any(rule.startswith(code) for rule in known)
+        ):
+            continue
+        closest = difflib.get_close_matches(code, known, n=1, cutoff=0)
+        hint = f"; the closest is {closest[0]}" if closest else ""
+        raise ConfigError(
+            f"{where}: unknown rule code or prefix {code!r}{hint} (`asynclint rules` lists them)"
+        )
     return codes
 
 

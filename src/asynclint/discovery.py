@@ -11,19 +11,32 @@ from pathlib import Path
 import pathspec
 
 from asynclint.config import Settings
+from asynclint.reading import file_kind, read_text
 
 ROOT_MARKERS = ("pyproject.toml", ".git", "setup.py", "setup.cfg")
 _GLOB_CHARS = re.compile(r"[*?\[\]/!\\]")
+# git itself reads .gitignore files of any size; a bound keeps a runaway one from stalling a run.
+GITIGNORE_LIMIT = 4 * 1024 * 1024
 
 
 def find_project_root(paths: Sequence[Path]) -> Path:
-    """Nearest folder at or above the common parent of ``paths`` with a root marker."""
-    resolved = [p.resolve() for p in paths] or [Path.cwd().resolve()]
+    """Nearest folder at or above the common parent of ``paths`` with a root marker.
+
+    A symlink named on the command line counts where it is, not where it points: a link to a
+    file elsewhere does not make the project (the files ``--fix`` may write) be elsewhere.
+    """
+    resolved = [_where(p) for p in paths] or [Path.cwd().resolve()]
     common = Path(os.path.commonpath([str(p if p.is_dir() else p.parent) for p in resolved]))
     for folder in (common, *common.parents):
         if any((folder / marker).exists() for marker in ROOT_MARKERS):
             return folder
     return common
+
+
+def _where(path: Path) -> Path:
+    if path.is_symlink():
+        return Path(os.path.abspath(path)).parent.resolve() / path.name
+    return path.resolve()
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +48,8 @@ class FileSet:
     project: tuple[Path, ...]
     # Paths named on the command line that do not exist.
     missing: tuple[str, ...]
+    # What discovery passed over and the user should know: "x.py: not a regular file (FIFO)".
+    warnings: tuple[str, ...] = ()
 
 
 # .gitignore specs that apply to the entries of one folder: (folder as text, spec), from the
@@ -58,17 +73,19 @@ class _Filter:
         )
         self.gitignores: dict[Path, pathspec.PathSpec | None] = {}
         self.respect_gitignore = settings.respect_gitignore
+        self.warnings: list[str] = []
 
     def _gitignore(self, folder: Path) -> pathspec.PathSpec | None:
         if folder not in self.gitignores:
             spec = None
             ignore_file = folder / ".gitignore"
-            if self.respect_gitignore and ignore_file.is_file():
+            if self.respect_gitignore and os.path.lexists(ignore_file):
                 try:
-                    lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
-                    spec = pathspec.GitIgnoreSpec.from_lines(lines)
-                except OSError:
-                    spec = None
+                    text = read_text(ignore_file, GITIGNORE_LIMIT, errors="replace")
+                    spec = pathspec.GitIgnoreSpec.from_lines(text.splitlines())
+                except OSError as error:
+                    reason = error.strerror or error
+                    self.warnings.append(f"{_shown(ignore_file)}: not used: {reason}")
             self.gitignores[folder] = spec
         return self.gitignores[folder]
 
@@ -143,7 +160,10 @@ def _walk(start: Path, flt: _Filter, folders: set[Path] | None = None) -> Iterab
             elif entry.name.endswith(".py") and not flt.excluded_entry(
                 entry.path, entry.name, False, chain
             ):
-                yield Path(entry.path)
+                if entry.is_file(follow_symlinks=False):
+                    yield Path(entry.path)
+                else:  # a FIFO would block the run, a device might never end
+                    flt.warnings.append(_not_regular(Path(entry.path)))
 
 
 def discover(paths: Sequence[str | Path], settings: Settings, root: Path | None = None) -> FileSet:
@@ -162,15 +182,35 @@ def discover(paths: Sequence[str | Path], settings: Settings, root: Path | None 
         if absolute.is_file():
             # A file named explicitly is checked even if excluded (ruff without --force-exclude).
             targets.append(absolute)
+        elif not absolute.is_dir():
+            flt.warnings.append(_not_regular(absolute))
         elif absolute in walked:
             # The project walk went through this folder with the same filter: reuse its files.
             targets.extend(path for path in project if _relative(str(path), str(absolute)))
         else:
             named_filter = flt if not flt.excluded(absolute, True) else _Filter(absolute, settings)
             targets.extend(_walk(absolute, named_filter))
+            if named_filter is not flt:
+                flt.warnings.extend(named_filter.warnings)
     targets = sorted(set(targets))
     project.update(targets)
-    return FileSet(root, tuple(targets), tuple(sorted(project)), missing)
+    warnings = tuple(dict.fromkeys(flt.warnings))
+    return FileSet(root, tuple(targets), tuple(sorted(project)), missing, warnings)
+
+
+def _not_regular(path: Path) -> str:
+    try:
+        kind = file_kind(path.stat().st_mode)
+    except OSError:
+        kind = "unreadable"
+    return f"{_shown(path)}: skipped: not a regular file ({kind})"
+
+
+def _shown(path: Path) -> str:
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _is_reasonable_root(root: Path) -> bool:

@@ -34,6 +34,7 @@ from asynclint.facts import (
     tail_name,
 )
 from asynclint.markers import LOOP_HOOKS
+from asynclint.problems import LIBCST_REJECTS
 
 # ---- scopes ------------------------------------------------------------------------------------
 
@@ -1143,7 +1144,10 @@ def _extract(
         try:
             module = cst.parse_module(source) if tree is None else parse_valid_module(source)
         except cst.ParserSyntaxError as error:
-            if builtin_error is not None and builtin_error.lineno:
+            if tree is not None:  # valid Python: not a syntax error, a limit of LibCST
+                message = f"{LIBCST_REJECTS}: {error.message}"
+                facts.error = (message, error.raw_line, error.raw_column + 1)
+            elif builtin_error is not None and builtin_error.lineno:
                 # CPython pinpoints the error; LibCST often reports the next token instead.
                 column = builtin_error.offset or 1
                 facts.error = (f"syntax error: {builtin_error.msg}", builtin_error.lineno, column)
@@ -1155,7 +1159,10 @@ def _extract(
                 )
             return facts
         except (RecursionError, MemoryError):
-            facts.error = ("file is too deeply nested to parse", 1, 1)
+            if tree is not None:
+                facts.error = (f"{LIBCST_REJECTS}: it is nested too deeply", 1, 1)
+            else:
+                facts.error = ("file is too deeply nested to parse", 1, 1)
             return facts
     extractor = _Extractor(facts)
     blanked = skeleton.blanked if skeleton is not None else ()

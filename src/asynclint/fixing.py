@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import difflib
 import os
-import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from asynclint.api import Session, open_session, result_of
+from asynclint.api import Session, display_path, open_session, result_of
 from asynclint.cache import content_key
 from asynclint.config import Settings
 from asynclint.facts import decode_source
 from asynclint.models import Applicability, Finding, Fix, RunResult
+from asynclint.problems import file_problem
+from asynclint.reading import read_bytes
+from asynclint.writing import ChangedMeanwhile, replace_if_unchanged
+
+if TYPE_CHECKING:
+    from asynclint.fixes import FixOutcome
 
 MAX_ROUNDS = 8
 
@@ -28,8 +34,12 @@ MAX_ROUNDS = 8
 class FixRun:
     result: RunResult
     changed: dict[Path, tuple[str, str]] = field(default_factory=dict)  # path -> (before, after)
-    fixed: int = 0
+    fixed: int = 0  # fixes written (with --diff: fixes shown)
     write_errors: list[str] = field(default_factory=list)
+    # Changed files left alone: outside the project root, or edited while the run went on.
+    not_written: list[str] = field(default_factory=list)
+    # AL001 for each file whose fixes failed (the rest of the run went on).
+    failures: list[Finding] = field(default_factory=list)
 
 
 def describe_fixes(session: Session, findings: Sequence[Finding]) -> list[Finding]:
@@ -37,7 +47,8 @@ def describe_fixes(session: Session, findings: Sequence[Finding]) -> list[Findin
 
     Describing parses each file with findings again (with LibCST metadata), so files are
     described in parallel when there are several, and the results are cached by each file's
-    content: a warm run, or a run after editing one file, describes only what changed.
+    content: a warm run, or a run after editing one file, describes only what changed. A file
+    whose fixes cannot be described adds an AL001 finding; the others are described still.
     """
     cache = session.cache
     by_path: dict[str, list[Finding]] = {}
@@ -45,20 +56,24 @@ def describe_fixes(session: Session, findings: Sequence[Finding]) -> list[Findin
         if finding.fix is not None:
             by_path.setdefault(finding.path, []).append(finding)
     known: dict[tuple, Fix | None] = {}
-    todo: list[tuple[str, list[Finding]]] = []
+    todo: list[_DescribeJob] = []
     keys: dict[str, str] = {}
     for path, group in sorted(by_path.items()):
         absolute = _absolute(path)
-        try:
-            keys[path] = f"{content_key(absolute.read_bytes())}-fixes"
-        except OSError:
-            keys[path] = ""
+        data = session.contents.get(absolute)  # the text the findings were found in
+        if data is None:  # a run answered from the cache read no file
+            try:
+                data = read_bytes(absolute, session.settings.max_file_bytes)
+            except OSError:
+                data = None
+        keys[path] = f"{content_key(data)}-fixes" if data is not None else ""
         cached = cache.get_run_value(keys[path]) if cache and keys[path] else None
         cached = cached or {}
         missing = [finding for finding in group if _identity(finding) not in cached]
         known.update(cached)
         if missing:
-            todo.append((str(absolute), missing))
+            todo.append((path, data, missing))
+    problems: list[Finding] = []
     if todo:
         if len(todo) >= 2 and session.workers is not None:
             results = list(session.workers.map(_describe_file, todo))  # workers have LibCST
@@ -67,18 +82,27 @@ def describe_fixes(session: Session, findings: Sequence[Finding]) -> list[Findin
                 results = list(pool.map(_describe_file, todo))
         else:
             results = [_describe_file(job) for job in todo]
-        for described_group in results:
+        failed: set[str] = set()
+        for (path, _, _), (described_group, problem) in zip(todo, results, strict=True):
             for finding, fix in described_group:
                 known[_identity(finding)] = fix
+            if problem is not None:
+                problems.append(problem)
+                failed.add(path)
         if cache:
             for path, group in by_path.items():
-                if keys[path]:
+                if keys[path] and path not in failed:
                     entry = {_identity(f): known[_identity(f)] for f in group}
                     cache.put(keys[path], entry, "runs")
-    return [
+    described = [
         finding if finding.fix is None else replace(finding, fix=known[_identity(finding)])
         for finding in findings
     ]
+    return sorted([*described, *problems], key=Finding.sort_key) if problems else described
+
+
+# Shown path, the file's bytes (None when unreadable), and its findings with fixes.
+_DescribeJob = tuple[str, bytes | None, list[Finding]]
 
 
 def _identity(finding: Finding) -> tuple:
@@ -86,27 +110,39 @@ def _identity(finding: Finding) -> tuple:
     return (finding.path, finding.span, finding.code, finding.fix.kind)
 
 
-def _describe_file(job: tuple[str, list[Finding]]) -> list[tuple[Finding, Fix | None]]:
+def _describe_file(job: _DescribeJob) -> tuple[list[tuple[Finding, Fix | None]], Finding | None]:
+    """The findings of one file with their fixes described, and AL001 if that failed."""
     from asynclint.fixes import describe_fixes
 
-    path, findings = job
-    source = _read_text(Path(path))
-    fixes = describe_fixes(source, findings) if source is not None else [None] * len(findings)
+    shown, data, findings = job
+    problem = None
+    try:
+        source = decode_source(data) if data is not None else None
+        fixes = describe_fixes(source, findings) if source is not None else [None] * len(findings)
+    except UnicodeDecodeError:
+        fixes = [None] * len(findings)
+    except Exception as error:  # one file's failure must not end the run
+        fixes = [None] * len(findings)
+        problem = file_problem(shown, "Fixes cannot be described for this file", error)
     described = []
     for finding, fix in zip(findings, fixes, strict=True):
         if fix is None and finding.suggestion:
             fix = Fix(Applicability.DISPLAY, finding.suggestion, (), "")
         described.append((finding, fix))
-    return described
+    return described, problem
 
 
 def fix_paths(
     paths: Sequence[str | Path], settings: Settings, *, unsafe: bool, write: bool
 ) -> FixRun:
+    """Fix in memory until stable, then write each changed file (when ``write``), unless it is
+    outside the project root or changed since it was read."""
     overlay: dict[Path, bytes] = {}
-    originals: dict[Path, tuple[str, bytes]] = {}
-    fixed = 0
+    originals: dict[Path, bytes] = {}  # the bytes each changed file had when the run read it
+    fixed: dict[Path, int] = {}
+    failures: dict[Path, Finding] = {}
     session = open_session(paths, settings)
+    root = session.files.root
     for _ in range(MAX_ROUNDS):
         result = result_of(session)
         by_path: dict[Path, list[Finding]] = {}
@@ -115,40 +151,56 @@ def fix_paths(
                 by_path.setdefault(_absolute(finding.path), []).append(finding)
         progress = False
         for path, findings in sorted(by_path.items()):
-            data = overlay.get(path)
-            if data is None:
-                try:
-                    data = path.read_bytes()
-                except OSError:
-                    continue
+            data = overlay.get(path, session.contents.get(path))
+            if data is None or path in failures:
+                continue
             try:
                 text = decode_source(data)
             except UnicodeDecodeError:
                 continue
-            from asynclint.fixes import apply_fixes
-
-            outcome = apply_fixes(text, findings, unsafe=unsafe)
+            try:
+                outcome = _apply(text, findings, unsafe=unsafe)
+            except Exception as error:  # one file's failure must not end the run
+                failures[path] = file_problem(findings[0].path, "File cannot be fixed", error)
+                continue
             if outcome.source != text and outcome.applied:
-                encoding = _encoding_of(data)
-                originals.setdefault(path, (text, data))
-                overlay[path] = outcome.source.encode(encoding)
-                fixed += len(outcome.applied)
+                originals.setdefault(path, data)
+                overlay[path] = outcome.source.encode(_encoding_of(data))
+                fixed[path] = fixed.get(path, 0) + len(outcome.applied)
                 progress = True
         if not progress:
             break
         session = open_session(paths, settings, overlay=overlay)
-    run = FixRun(result_of(session), fixed=fixed)
-    for path, (before_text, _before_data) in originals.items():
-        after_text = decode_source(overlay[path])
-        if after_text == before_text:
+    run = FixRun(result_of(session), failures=sorted(failures.values(), key=Finding.sort_key))
+    for path, before_data in originals.items():
+        before, after = decode_source(before_data), decode_source(overlay[path])
+        if after == before:
             continue
-        run.changed[path] = (before_text, after_text)
-        if write:
-            try:
-                _write_atomically(path, overlay[path])
-            except OSError as error:
-                run.write_errors.append(f"{path}: cannot write fixed file: {error.strerror}")
+        run.changed[path] = (before, after)
+        if not write:
+            run.fixed += fixed[path]
+            continue
+        shown = display_path(path)
+        if not path.is_relative_to(root):
+            run.not_written.append(f"{shown}: not fixed: it is outside the project root {root}")
+            continue
+        try:
+            replace_if_unchanged(path, before_data, overlay[path])
+        except ChangedMeanwhile:
+            run.not_written.append(
+                f"{shown}: not fixed: it changed since asynclint read it (run the fix again)"
+            )
+        except OSError as error:
+            run.write_errors.append(f"{shown}: cannot write fixed file: {error.strerror or error}")
+        else:
+            run.fixed += fixed[path]
     return run
+
+
+def _apply(text: str, findings: list[Finding], *, unsafe: bool) -> FixOutcome:
+    from asynclint.fixes import apply_fixes
+
+    return apply_fixes(text, findings, unsafe=unsafe)
 
 
 def unified_diff(run: FixRun, shown: dict[Path, str]) -> str:
@@ -170,13 +222,6 @@ def _absolute(shown: str) -> Path:
     return Path(shown).resolve()
 
 
-def _read_text(path: Path) -> str | None:
-    try:
-        return decode_source(path.read_bytes())
-    except (OSError, UnicodeDecodeError):
-        return None
-
-
 def _encoding_of(data: bytes) -> str:
     import io
     import tokenize
@@ -187,16 +232,3 @@ def _encoding_of(data: bytes) -> str:
         return tokenize.detect_encoding(io.BytesIO(data).readline)[0]
     except SyntaxError:
         return "utf-8"
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    mode = path.stat().st_mode
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(temporary, mode & 0o7777)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

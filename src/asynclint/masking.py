@@ -3,7 +3,7 @@
 LibCST builds a node for every token, and most function bodies of a project are never reached from
 code that runs on the event loop. So a file is first parsed with the bodies of its plain ``def``
 functions blanked out, and a body is parsed when resolution reaches that function
-(``Project.function``). CPython's parse, made anyway for positions and exact syntax errors, says
+(``FactsStore.function``). CPython's parse, made anyway for positions and exact syntax errors, says
 where the bodies are.
 
 Blanking keeps every line where it was: a blanked stretch becomes one string literal spanning the

@@ -12,6 +12,7 @@ class ModuleIndex:
     ) -> None:
         """``roots``: folders absolute imports resolve from (:mod:`asynclint.roots`), most
         specific first; by default ``src/`` and the project root."""
+        files = list(files)
         self.root = root
         self.roots = tuple(roots) if roots is not None else (root / "src", root)
         self.by_name: dict[str, Path] = {}
@@ -24,13 +25,28 @@ class ModuleIndex:
             for rank, name in enumerate(self._names_for(path)):
                 candidates.append((rank, name, path))
         for _, name, path in sorted(candidates, key=lambda c: (c[0], len(c[1]), c[1])):
-            self.by_name.setdefault(name, path)
-            self.name_of.setdefault(path, name)
-            self.is_package.setdefault(name, path.name == "__init__.py")
+            # A file may be importable by several names (``src.app.x`` and ``app.x``); its own
+            # name is the most specific one that no other file took first.
+            if name not in self.by_name:
+                self.by_name[name] = path
+                self.is_package[name] = path.name == "__init__.py"
+            if path not in self.name_of and self.by_name[name] == path:
+                self.name_of[path] = name
+        # A file with no importable name of its own (every name taken by a more likely file, or
+        # a folder like `user-service/` whose name no import can spell) is still analysed: it
+        # gets a name no import can produce. Imports between files of its folder resolve by
+        # path (see ``find``).
+        for path in files:
+            if path not in self.name_of:
+                name = unimportable_name(path, root)
+                self.by_name[name] = path
+                self.name_of[path] = name
+                self.is_package[name] = path.name == "__init__.py"
         # Dotted prefixes of module names: namespace packages have no file of their own.
         self.prefixes = {
             name.rsplit(".", depth)[0]
             for name in self.by_name
+            if not name.startswith("<")
             for depth in range(1, name.count(".") + 1)
         }
 
@@ -69,7 +85,9 @@ class ModuleIndex:
     def _names_for(self, path: Path) -> list[str]:
         package_parts = self._package_parts(path)
         names = [".".join(package_parts)] if package_parts else []
-        for base in self.roots:
+        for base in (*self.roots, _script_root(path, self.root)):
+            if base is None:
+                continue
             try:
                 rel = path.relative_to(base)
             except ValueError:
@@ -82,7 +100,8 @@ class ModuleIndex:
         return [name for name in dict.fromkeys(names) if name]
 
     def module_for(self, path: Path) -> str:
-        return self.name_of.get(path, path.stem)
+        """The name of a file of the index (every file has exactly one)."""
+        return self.name_of[path]
 
     def package_of(self, module: str) -> str:
         if self.is_package.get(module):
@@ -120,3 +139,24 @@ class ModuleIndex:
             if module is not None:
                 return module, parts[cut:]
         return None
+
+
+def _script_root(path: Path, root: Path) -> Path | None:
+    """The nearest folder above ``path``, below ``root``, whose name no import can spell
+    (``user-service``, ``python3.11``): running a script there puts that folder on
+    ``sys.path``, so the files below it are named from it, as files below the root are."""
+    for folder in path.parents:
+        if folder == root or root not in folder.parents:
+            return None
+        if not folder.name.isidentifier():
+            return folder
+    return None
+
+
+def unimportable_name(path: Path, root: Path) -> str:
+    """A unique module name for ``path`` that no import statement can produce."""
+    try:
+        shown = path.relative_to(root).as_posix()
+    except ValueError:
+        shown = path.as_posix()
+    return f"<{shown}>"

@@ -28,11 +28,14 @@ class RouteRow:
 
 
 def route_rows(session: Session) -> list[RouteRow]:
+    """The routes whose handler is in a named file, each judged by all the code it runs
+    (open the session with ``whole_project=True``: that code may be anywhere)."""
     project = session.project
+    named = set(session.files.targets)
     rows = []
     for route in session.model.routes:
         handler = project.function(route.handler)
-        if handler is None:
+        if handler is None or project.index.by_name.get(route.handler[0]) not in named:
             continue
         findings: list[Finding] = []
         for fid in _loop_functions(session, route):

@@ -8,9 +8,11 @@ from importlib import import_module
 from asynclint.models import Finding
 from asynclint.report.options import ReportOptions, should_color
 
-__all__ = ["FORMATS", "ReportOptions", "render", "should_color"]
+__all__ = ["FORMATS", "FOR_REPOSITORIES", "ReportOptions", "render", "should_color"]
 
 FORMATS = ("text", "json", "github", "sarif", "gitlab")
+# Formats whose paths are relative to the repository root, not to the current folder.
+FOR_REPOSITORIES = ("github", "sarif", "gitlab")
 
 # The json format lives in ``json_format`` so that it does not shadow the stdlib module.
 _MODULES = {

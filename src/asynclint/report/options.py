@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
 SourceReader = Callable[[str], "list[str] | None"]
@@ -27,6 +28,8 @@ class ReportOptions:
     read_source: SourceReader | None = None
     # Unsafe fixes are enabled, so they count as fixable with --fix.
     unsafe_fixes: bool = False
+    # sarif: the folder relative paths are relative to (``%SRCROOT%``), when known.
+    source_root: Path | None = None
 
 
 def should_color(stream: TextIO) -> bool:

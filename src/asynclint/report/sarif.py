@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from importlib import metadata
-from pathlib import PurePosixPath, PureWindowsPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
 
@@ -192,8 +192,9 @@ def _result(finding: Finding, rule_index: int, unique_fingerprint: str) -> dict[
     return result
 
 
-def build_log(findings: Sequence[Finding]) -> dict[str, Any]:
-    """The SARIF log as a dict (``render`` serialises it)."""
+def build_log(findings: Sequence[Finding], source_root: Path | None = None) -> dict[str, Any]:
+    """The SARIF log as a dict (``render`` serialises it). Relative paths are relative to
+    ``source_root``, named as ``%SRCROOT%`` when given."""
     descriptors = [_rule_descriptor(rule) for rule in all_rules().values()]
     index = {descriptor["id"]: position for position, descriptor in enumerate(descriptors)}
     for finding in findings:
@@ -210,14 +211,14 @@ def build_log(findings: Sequence[Finding]) -> dict[str, Any]:
         "informationUri": INFORMATION_URI,
         "rules": descriptors,
     }
-    return {
-        "$schema": SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [
-            {"tool": {"driver": driver}, "columnKind": "unicodeCodePoints", "results": results}
-        ],
-    }
+    run: dict[str, Any] = {"tool": {"driver": driver}}
+    if source_root is not None:
+        # A folder's URI ends with a slash, or relative URIs would resolve against its parent.
+        run["originalUriBaseIds"] = {SRCROOT: {"uri": source_root.as_uri().rstrip("/") + "/"}}
+    run.update({"columnKind": "unicodeCodePoints", "results": results})
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
 def render(findings: Sequence[Finding], options: ReportOptions) -> str:
-    return json.dumps(build_log(findings), indent=2, ensure_ascii=False) + "\n"
+    log = build_log(findings, options.source_root)
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path
 
 from asynclint.models import Applicability, Finding
+from asynclint.reading import read_text
 from asynclint.report.options import ReportOptions
 
 SAFE_MARKER = "[*]"
@@ -82,7 +82,7 @@ def _headline(finding: Finding, options: ReportOptions, paint: _Painter) -> str:
 
 def _read_from_disk(path: str) -> list[str] | None:
     try:
-        return Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+        return read_text(path, errors="replace").splitlines()
     except OSError:
         return None
 
