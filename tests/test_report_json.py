@@ -23,6 +23,7 @@ KEYS = [
     "context",
     "fix",
     "chain",
+    "implementations",
     "url",
 ]
 
@@ -105,3 +106,18 @@ def test_order_preserved_and_non_ascii_kept() -> None:
     items = as_json(findings)
     assert [item["path"] for item in items] == ["b.py", "a.py"]
     assert items[1]["message"] == "blocks — ü"
+
+
+def test_a_call_on_an_interface_says_how_many_implementations_block() -> None:
+    from pathlib import Path
+
+    from asynclint.api import check_paths
+    from asynclint.config import Settings
+
+    project = Path(__file__).parent / "fixtures" / "projects" / "types_interfaces"
+    findings = check_paths([project], Settings(cache=False)).findings
+    rows = {row["line"]: row for row in as_json(findings) if row["path"].endswith("routes.py")}
+    assert rows[54]["implementations"] == {"method": "BlobStore.exists", "blocking": 1, "total": 3}
+    assert "(in 1 of 3 implementations of `BlobStore.exists`)" in rows[54]["message"]
+    single = [row for row in rows.values() if row["implementations"] is None]
+    assert single, "a call with one target carries no implementations block"

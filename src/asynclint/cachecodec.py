@@ -25,6 +25,7 @@ from asynclint.models import (
     Applicability,
     ChainHop,
     Confidence,
+    Dispatch,
     Edit,
     Finding,
     Fix,
@@ -50,6 +51,7 @@ RECORDS: tuple[type, ...] = (
     Fix,
     Edit,
     Store,
+    Dispatch,
 )
 # Enum-typed fields of records, rebuilt from their values by the field's annotation.
 ENUMS: tuple[type[Enum], ...] = (Confidence, Applicability)

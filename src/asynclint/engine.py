@@ -10,7 +10,7 @@ from asynclint.analysis.resolve import function_of
 from asynclint.catalog import Blocking
 from asynclint.facts import CallSite, FunctionFacts
 from asynclint.frameworks.fastapi import FastAPIModel, build_model
-from asynclint.models import Applicability, ChainHop, Confidence, Finding, Fix, Span
+from asynclint.models import Applicability, ChainHop, Confidence, Dispatch, Finding, Fix, Span
 from asynclint.rules import get_rule
 
 
@@ -164,6 +164,7 @@ def _finding(
 ) -> Finding | None:
     site = edge.site
     path = project.path_of(fid[0])
+    dispatch: Dispatch | None = None
     is_call = isinstance(site, CallSite)
     shown = f"`{site.text}()`" if is_call else _site_phrase(site.kind, site.text)
     if edge.sink is not None:
@@ -191,6 +192,7 @@ def _finding(
         message = f"{shown} blocks the event loop in {context}: {route}"
         if edge.dispatch:
             message += _implementations_note(edge, len(blocking))
+            dispatch = Dispatch(edge.dispatch, len(blocking), len(edge.targets))
     code = sink.blocking.code
     rule = get_rule(code)
     line, column, end_line, end_column = site.span
@@ -213,6 +215,7 @@ def _finding(
         function=project.display_name(fid),
         snippet=site.text,
         target=target,
+        dispatch=dispatch,
     )
 
 

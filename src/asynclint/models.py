@@ -48,6 +48,16 @@ class ChainHop:
 
 
 @dataclass(frozen=True, slots=True)
+class Dispatch:
+    """A call on an interface: of the ``total`` implementations of ``method`` it may run,
+    ``blocking`` block."""
+
+    method: str
+    blocking: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
 class Edit:
     """Replace the text between two 1-based positions (end column exclusive) with ``content``."""
 
@@ -85,6 +95,8 @@ class Finding:
     snippet: str = ""
     # The qualified name of the blocking callee at the end of the chain.
     target: str = ""
+    # Set when the call reaches several implementations of a method.
+    dispatch: Dispatch | None = None
 
     @property
     def line(self) -> int:

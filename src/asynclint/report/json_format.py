@@ -49,6 +49,15 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "context": finding.context or None,
         "fix": _fix(finding.fix),
         "chain": [{"name": hop.name, "path": hop.path, "line": hop.line} for hop in finding.chain],
+        "implementations": (
+            {
+                "method": finding.dispatch.method,
+                "blocking": finding.dispatch.blocking,
+                "total": finding.dispatch.total,
+            }
+            if finding.dispatch is not None
+            else None
+        ),
         "url": rule_url(finding.code),
     }
 
