@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from expect import describe_difference, expected_in_file, expected_in_tree, found
+from expect import describe_difference, expected_in_file, expected_in_tree, found, relative_key
 
 from asynclint.api import check_paths, settings_for
 from asynclint.config import Settings
@@ -168,3 +168,41 @@ def test_starlette_route_lists_give_full_paths_and_where_they_run() -> None:
         (("GET",), "/api/users"): ("event-loop", False),
         (("WEBSOCKET",), "/feed"): ("event-loop", True),
     }
+
+
+@pytest.mark.parametrize(
+    "name", ["layered_fastapi_app", "types_aliases", "types_dependencies", "types_interfaces"]
+)
+def test_routes_block_exactly_where_their_code_has_an_expected_finding(name: str) -> None:
+    """`asynclint routes` marks a route blocking when its handler's body holds an expected
+    finding (or, for a handler without one, when one of its async dependencies does)."""
+    import ast
+
+    from click.testing import CliRunner
+
+    from asynclint.cli import main
+
+    project = PROJECTS / name
+    done = CliRunner().invoke(main, ["routes", "--no-cache", "--format", "json", str(project)])
+    rows = json.loads(done.stdout)
+    assert rows, done.output
+    expected = expected_in_tree(project)
+    for row in rows:
+        path = Path(row["file"])
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        handler = next(
+            node
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.lineno == row["line"]
+        )
+        relative = relative_key(path, project)
+        own = {
+            line
+            for (file, line, _) in expected
+            if file == relative and handler.lineno <= line <= (handler.end_lineno or line)
+        }
+        flagged = {finding["line"] for finding in row["findings"] if finding["path"] == row["file"]}
+        assert own <= flagged, f"{row['path']}: expected findings {own} not behind the route"
+        if not row["blocking"]:
+            assert not own

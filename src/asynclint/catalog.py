@@ -13,6 +13,8 @@ Schema of a catalog file (all tables optional)::
                                   # function an object of that type (calling it still runs it)
     eager = true                  # a loader option that loads its attribute argument eagerly
                                   # (`selectinload(Customer.orders)`)
+    factory = ["default_factory"] # the call's value is what calling this keyword's argument
+    default = ["default"]         # gives, or this keyword's value (field declarations)
 
     [[types]]                     # classes whose instances we follow (provenance)
     name = "requests.Session"     # calling the type itself constructs an instance, not a finding
@@ -101,6 +103,8 @@ class FunctionEntry:
     carries: str = ""
     decorates: str = ""
     eager: bool = False
+    factory: tuple[str, ...] = ()
+    default: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,9 +258,11 @@ class Catalog:
             eager = raw.get("eager", False)
             if not isinstance(eager, bool):
                 raise CatalogError(f"{source}: 'eager' must be true or false")
+            factory = tuple(_strs(raw, "factory", source))
+            default = tuple(_strs(raw, "default", source))
             for name in _strs(raw, "names", source, required=True):
                 self.functions[name] = FunctionEntry(
-                    name, blocking, returns, carries, decorates, eager
+                    name, blocking, returns, carries, decorates, eager, factory, default
                 )
         for raw in _tables(doc, "descriptors", source):
             blocking = _blocking(raw, source, required=True)

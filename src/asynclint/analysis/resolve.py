@@ -699,6 +699,14 @@ class Resolver:
                 return TypeVarRef(module, label[1], bound)
             return UNKNOWN
         entry = self.catalog.function(name)
+        if entry is not None and (entry.factory or entry.default):
+            for keyword, value in args:
+                if keyword in entry.factory:
+                    made = self.evaluate(value, module, receiver)
+                    return self.call_result(made, (), module, receiver)
+                if keyword in entry.default:
+                    return self.evaluate(value, module, receiver)
+            return UNKNOWN
         if entry is not None and entry.returns:
             returned = self.catalog.canonical_type(entry.returns) or entry.returns
             element: Value = UNKNOWN
@@ -728,10 +736,27 @@ class Resolver:
                     form = self.hierarchy.substitute(form, mapping)
             found = self.instance_of(form, module, receiver)
             if found != UNKNOWN:
-                return found
+                return self._with_built(found, function, module, receiver)
         if function.returned is not None:
             return self.evaluate(function.returned, module, receiver)
         return UNKNOWN
+
+    def _with_built(
+        self, declared: Value, function: FunctionFacts, module: str, receiver: Receiver
+    ) -> Value:
+        """A factory annotated with an interface (``def get_mailer() -> Mailer: return
+        SmtpMailer()``) also gives the objects it builds: a Protocol's implementations need not
+        name it."""
+        if function.returned is None or not any(
+            isinstance(option, Instance) and not option.exact for option in options_of(declared)
+        ):
+            return declared
+        built = [
+            option
+            for option in options_of(self.evaluate(function.returned, module, receiver))
+            if isinstance(option, Instance) and option.exact
+        ]
+        return union_of([declared, *built]) if built else declared
 
     def _bind_arguments(
         self,
