@@ -191,8 +191,11 @@ def _finding(
         )
         message = f"{shown} blocks the event loop in {context}: {route}"
         if edge.dispatch:
-            message += _implementations_note(edge, len(blocking))
-            dispatch = Dispatch(edge.dispatch, len(blocking), len(edge.targets))
+            # Counted by function: one body reached for two receivers is one implementation.
+            blocking_count = len({target.fid for target in blocking})
+            total = len({target.fid for target in edge.targets})
+            message += _implementations_note(edge.dispatch, blocking_count, total)
+            dispatch = Dispatch(edge.dispatch, blocking_count, total)
     code = sink.blocking.code
     rule = get_rule(code)
     line, column, end_line, end_column = site.span
@@ -241,12 +244,11 @@ def _entered(function: FunctionFacts, site: object) -> bool:
     return any(other.kind == "enter" and other.span == span for other in function.sites)
 
 
-def _implementations_note(edge: Edge, blocking: int) -> str:
+def _implementations_note(method: str, blocking: int, total: int) -> str:
     """Said when the call reaches several implementations of a method."""
-    total = len(edge.targets)
     if blocking == total:
-        return f" (every implementation of `{edge.dispatch}` blocks)" if total > 1 else ""
-    return f" (in {blocking} of {total} implementations of `{edge.dispatch}`)"
+        return f" (every implementation of `{method}` blocks)" if total > 1 else ""
+    return f" (in {blocking} of {total} implementations of `{method}`)"
 
 
 def _site_phrase(kind: str, text: str) -> str:
