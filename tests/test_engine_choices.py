@@ -122,3 +122,14 @@ def test_an_async_route_that_project_code_calls_is_not_offered_make_sync() -> No
     uncalled = ROUTE_CALLED_BY_PROJECT_CODE.replace("result = report()", "result = None")
     [alone] = check_source(uncalled, "routes.py")
     assert alone.fix is not None and alone.fix.kind == "make-sync"
+
+
+def test_a_call_on_an_expression_is_shown_as_written() -> None:
+    source = (
+        "from pathlib import Path\n"
+        "\n"
+        "async def serve(base: Path, name: str) -> bool:\n"
+        "    return (base / name).resolve().is_file()\n"
+    )
+    messages = [finding.message for finding in check_source(source, "paths.py")]
+    assert any(message.startswith("`(base / name).resolve()`") for message in messages), messages

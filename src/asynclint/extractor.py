@@ -812,7 +812,18 @@ def _describe(node: cst.CSTNode) -> str:
         return f"{_describe(node.value)}[...]"
     if isinstance(node, cst.Name):
         return node.value
+    if isinstance(node, cst.BinaryOperation) and type(node.operator) in _OPERATORS:
+        symbol = _OPERATORS[type(node.operator)]
+        return f"({_describe(node.left)} {symbol} {_describe(node.right)})"
+    if isinstance(node, (cst.SimpleString, cst.Integer, cst.Float)):
+        return node.value if len(node.value) <= 24 else f"{node.value[:20]}...{node.value[-1]}"
+    if isinstance(node, (cst.FormattedString, cst.ConcatenatedString)):
+        return 'f"..."' if isinstance(node, cst.FormattedString) else '"..."'
     return type(node).__name__.lower()
+
+
+# Operators whose operands a description shows: ``(base / name).resolve()``.
+_OPERATORS = {cst.Divide: "/", cst.Add: "+", cst.Modulo: "%"}
 
 
 # ---- positions ----------------------------------------------------------------------------------
