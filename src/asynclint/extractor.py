@@ -694,6 +694,11 @@ class _Extractor(cst.CSTVisitor):
         )
         self.call_records.append(record)
         self.function.calls.append(record)
+        args = record.args
+        if callee == ("glob", "setattr") and len(args) == 3 and all(k is None for k, _ in args):
+            (_, target), (_, name), (_, value) = args
+            if name[0] == "lit" and isinstance(name[1], str) and target != UNKNOWN:
+                self.function.stores.append(Store(target, name[1], value))
 
     def visit_For(self, node: cst.For) -> bool:
         self.walk(node.iter)

@@ -674,6 +674,11 @@ class Resolver:
                 return consumed
         if name == "builtins.next" and args:
             return self.next_of(argument(0))
+        if name == "builtins.getattr" and len(args) >= 2:
+            attribute = args[1][1]
+            if attribute[0] == "lit" and isinstance(attribute[1], str):
+                return self.attribute(argument(0), attribute[1])
+            return UNKNOWN
         if name == "functools.partial" and args:
             return Partial(argument(0))
         if name == "builtins.range" and args:
