@@ -1,4 +1,4 @@
-"""Command line: ``asynclint check | routes | rule | rules``.
+"""Command line: ``asynclint check | routes | rule | rules | verify``.
 
 Exit codes: 0 no findings (or all fixed), 1 findings (or, with --diff, changes), 2 usage/config/
 internal error.
@@ -405,3 +405,65 @@ def list_rules(output_format: str) -> None:
     width = max((len(r.name) for r in rules), default=0)
     for item in rules:
         click.echo(f"{item.code}  {item.name:<{width}}  {item.summary}")
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.option(
+    "--project",
+    "paths",
+    multiple=True,
+    type=click.Path(),
+    help="What to check statically (default: the current folder's project).",
+)
+@click.option(
+    "--threshold-ms",
+    type=click.FloatRange(min=1.0),
+    default=50.0,
+    show_default=True,
+    help="A loop stall at least this long is recorded.",
+)
+@click.option("--format", "output_format", default="text", type=click.Choice(["text", "json"]))
+@click.option("--config", type=click.Path(exists=True, dir_okay=False))
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False))
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when stalls were missed.")
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+def verify(
+    paths: tuple[str, ...],
+    threshold_ms: float,
+    output_format: str,
+    config: str | None,
+    output_file: str | None,
+    exit_zero: bool,
+    command: tuple[str, ...],
+) -> None:
+    """Run COMMAND (your tests, a server under load) and check each event-loop stall it
+    shows against the static findings: `asynclint verify -- pytest -x`.
+
+    This is the only command that runs code: the one you give it. Exit 1 when a stall happened
+    at a call site the static analysis did not report.
+    """
+    from asynclint.api import check_paths
+    from asynclint.discovery import discover
+    from asynclint.verify import Verification, attribute, run_command
+    from asynclint.verify.report import render_json, render_text
+
+    targets = list(paths) or ["."]
+    _require_paths(targets)
+    try:
+        settings = _settings(targets, config)
+    except ConfigError as error:
+        _fail(str(error))
+        return
+    root = discover(targets, settings).root
+    findings = check_paths(targets, settings).findings
+    try:
+        returncode, stalls = run_command(command, threshold_ms)
+    except OSError as error:
+        _fail(f"cannot run {command[0]!r}: {error.strerror or error}")
+        return
+    cwd = Path.cwd()
+    sites, unattributed = attribute(stalls, findings, root.resolve(), cwd)
+    result = Verification(list(command), returncode, threshold_ms, sites, unattributed)
+    render = render_json if output_format == "json" else render_text
+    _emit(render(result, root.resolve(), cwd), output_file)
+    sys.exit(EXIT_FINDINGS if result.missed and not exit_zero else EXIT_CLEAN)
