@@ -1,4 +1,4 @@
-"""Command line: ``asynclint check | routes | rule | rules | verify``.
+"""Command line: ``asynclint check | routes | rule | rules | verify | server``.
 
 Exit codes: 0 no findings (or all fixed), 1 findings (or, with --diff, changes), 2 usage/config/
 internal error.
@@ -467,3 +467,16 @@ def verify(
     render = render_json if output_format == "json" else render_text
     _emit(render(result, root.resolve(), cwd), output_file)
     sys.exit(EXIT_FINDINGS if result.missed and not exit_zero else EXIT_CLEAN)
+
+
+@main.command()
+def server() -> None:
+    """Run the language server on stdin/stdout (for editors; needs `asynclint[lsp]`)."""
+    try:
+        import pygls  # noqa: F401 - an optional extra
+    except ImportError as error:
+        _fail(f"the language server needs the lsp extra: pip install 'asynclint[lsp]' ({error})")
+        return
+    from asynclint.lsp import serve
+
+    serve()
