@@ -182,3 +182,21 @@ def test_damaged_probe_lines_are_skipped(tmp_path: Path, text: str) -> None:
     out.write_text(text + "\n" + json.dumps(good) + "\n", encoding="utf-8")
     stalls = list(read_stalls(out))
     assert [(s.duration_ms, s.stack[0].line) for s in stalls] == [(80.0, 3)]
+
+
+def test_places_sampled_in_passing_are_not_stall_sites(tmp_path: Path) -> None:
+    from asynclint.verify import read_stalls
+
+    def frames(line: int) -> list[list[object]]:
+        return [["a.py", line, "f", True]]
+
+    record = {
+        "duration_ms": 300.0,
+        "interval_ms": 5.0,
+        "threshold_ms": 50.0,
+        # 120 ms at line 3, 5 ms passing through line 4, 125 ms at line 5
+        "samples": [[frames(3), 14], [frames(4), 1], [frames(5), 25]],
+    }
+    out = tmp_path / "stalls.jsonl"
+    out.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    assert [s.stack[0].line for s in read_stalls(out)] == [3, 5]

@@ -101,7 +101,8 @@ def run_command(
 
 def read_stalls(path: Path) -> Iterable[Stall]:
     """The stalls a run recorded: one per place a stall blocked at (a stall that blocked in two
-    calls in turn is two), each as long as it was sampled there."""
+    calls in turn is two), each as long as it was sampled there. A place sampled only in
+    passing (for less than the threshold, not where most of the stall was spent) is not one."""
     if not path.is_file():
         return
     with open(path, encoding="utf-8", errors="replace") as handle:
@@ -116,9 +117,13 @@ def read_stalls(path: Path) -> Iterable[Stall]:
                 if weights:
                     weights[0] += float(record.get("threshold_ms", 0))
                 total = sum(weights) or 1.0
-                for (stack, _), weight in zip(samples, weights, strict=True):
-                    frames = tuple(Frame(str(p), int(n), str(f), bool(a)) for p, n, f, a in stack)
+                threshold = float(record.get("threshold_ms", 0))
+                dominant = max(range(len(weights)), key=weights.__getitem__, default=-1)
+                for index, ((stack, _), weight) in enumerate(zip(samples, weights, strict=True)):
                     share = float(record["duration_ms"]) * weight / total
+                    if index != dominant and share < threshold:
+                        continue
+                    frames = tuple(Frame(str(p), int(n), str(f), bool(a)) for p, n, f, a in stack)
                     yield Stall(round(share, 1), frames)
             except (ValueError, KeyError, TypeError):
                 continue  # a line cut short by a killed process
