@@ -710,13 +710,20 @@ def golden_names() -> list[str]:
 
 
 def golden_findings(before: str) -> list[Finding]:
-    """Findings from header lines like ``# fix: 7:5 asyncio-sleep``."""
+    """Findings from header lines like ``# fix: 7:5 asyncio-sleep``, with the scope the engine
+    gives some fixes after the kind (``# fix: 9:22 to-thread 9:12-9:33``)."""
     findings = []
     for line in before.splitlines():
         if line.startswith("# fix:"):
-            position, kind = line.removeprefix("# fix:").split()
+            position, kind, *scope = line.removeprefix("# fix:").split()
             row, column = (int(part) for part in position.split(":"))
-            findings.append(finding(row, column, kind))
+            target = finding(row, column, kind)
+            if scope:
+                start, end = scope[0].split("-")
+                span = Span(*(int(p) for p in start.split(":")), *(int(p) for p in end.split(":")))
+                assert target.fix is not None
+                target = target.with_fix(replace(target.fix, scope=span))
+            findings.append(target)
     return findings
 
 
@@ -822,3 +829,88 @@ def test_both_renderings_are_exercised() -> None:
             start, end = context.offsets_of(call)
             used["alone" if render(call, call, start, end) else "statement"] += 1
     assert used["alone"] >= 20 and used["statement"] >= 2, used
+
+
+# -- whole expressions, lazy iterables, blocks ---------------------------------------------------
+
+
+def scoped(target: Finding, scope: tuple[int, int, int, int]) -> Finding:
+    assert target.fix is not None
+    return target.with_fix(replace(target.fix, scope=Span(*scope)))
+
+
+@pytest.mark.parametrize(
+    ("expression", "reason"),
+    [
+        ("f(await g())", "awaits"),
+        ("f((x := g()))", ":="),
+        ("f(super().g())", "super()"),
+    ],
+)
+def test_whole_expression_refused_where_a_lambda_would_change_it(
+    expression: str, reason: str
+) -> None:
+    source = f"async def h(f, g, x):\n    return {expression}\n"
+    end = (2, 12 + len(expression))
+    outcome = apply_fixes(source, [scoped(finding(2, 12, "to-thread"), (2, 12, *end))], unsafe=True)
+    assert outcome.source == source
+    assert reason in outcome.skipped[0][1]
+
+
+def test_lazy_iterable_is_not_consumed_whole_where_the_loop_may_stop_early() -> None:
+    source = "import os\n\n\nasync def f(p):\n    for entry in os.walk(p):\n        break\n"
+    outcome = apply_fixes(source, [finding(5, 18, "to-thread-iter")], unsafe=True)
+    assert outcome.source == source
+    assert "stop early" in outcome.skipped[0][1]
+
+
+def test_lazy_iterable_not_iterated_where_it_is_made_is_not_fixed() -> None:
+    source = "import os\n\n\nasync def f(p):\n    walker = os.walk(p)\n    return walker\n"
+    outcome = apply_fixes(source, [finding(5, 14, "to-thread-iter")], unsafe=True)
+    assert outcome.source == source
+    assert "not consumed" in outcome.skipped[0][1]
+
+
+BLOCK = "import sqlite3\n\n\nasync def f(p):\n    conn = sqlite3.connect(p)\n{body}"
+
+
+@pytest.mark.parametrize(
+    ("body", "last", "reason"),
+    [
+        ("    await conn.execute('x')\n", 6, "`await`"),
+        ("    return conn.execute('x')\n", 6, "`return`"),
+        ("    for _ in range(3):\n        conn.execute('x')\n    global g\n", 8, "`global`"),
+        ("    if p:\n        row = conn.execute('x')\n    print(row)\n", 7, "every path"),
+    ],
+)
+def test_block_refused_where_the_statements_cannot_run_in_a_function(
+    body: str, last: int, reason: str
+) -> None:
+    source = BLOCK.format(body=body)
+    target = scoped(finding(5, 12, "to-thread-block"), (5, 12, last, 30))
+    outcome = apply_fixes(source, [target], unsafe=True)
+    assert outcome.source == source
+    assert reason in outcome.skipped[0][1], outcome.skipped
+
+
+def test_block_returns_what_is_read_afterwards_and_keeps_comments() -> None:
+    source = BLOCK.format(
+        body="    # the slow part\n    row = conn.execute('x').fetchone()  # one row\n"
+        "    conn.close()\n    return row\n"
+    )
+    target = scoped(finding(5, 12, "to-thread-block"), (5, 12, 8, 17))
+    result = fixed(source, target)
+    assert result.endswith(
+        "async def f(p):\n    def _in_thread():\n        conn = sqlite3.connect(p)\n"
+        "        # the slow part\n        row = conn.execute('x').fetchone()  # one row\n"
+        "        conn.close()\n        return row\n"
+        "    row = await asyncio.to_thread(_in_thread)\n    return row\n"
+    )
+
+
+def test_block_name_avoids_names_in_use() -> None:
+    source = BLOCK.format(body="    _in_thread = 1\n    conn.close()\n    return _in_thread\n")
+    target = scoped(finding(5, 12, "to-thread-block"), (5, 12, 7, 17))
+    result = fixed(source, target)
+    assert "    def _in_thread_2():\n" in result
+    assert "await asyncio.to_thread(_in_thread_2)" in result
