@@ -115,7 +115,7 @@ class _FunctionCheck:
         for target in edge.targets:
             borrowed = self.offloads.borrowing.get(target)
             if borrowed is not None:
-                route = " → ".join((self._label(target), *borrowed.through))
+                route = " → ".join((self.project.effects.label(target), *borrowed.through))
                 return (
                     f"not moved to a thread: `{route}` uses a `{borrowed.type}` held elsewhere, "
                     "bound to the thread that uses it; run the code that opens and uses it in "
@@ -131,11 +131,6 @@ class _FunctionCheck:
                 return need
         return None
 
-    def _label(self, node: Node) -> str:
-        name = self.project.effects.display_name(node)
-        parts = name.split(".")
-        return ".".join(parts[-2:]) if len(parts) >= 2 and parts[-2][:1].isupper() else parts[-1]
-
     # ---- thread-bound objects ----------------------------------------------------------------
 
     def _region(self, site: CallSite | Site) -> Span | str | None:
@@ -144,8 +139,11 @@ class _FunctionCheck:
         binding = self.project.threads
         module, receiver = self.node.module, self.node.receiver
         used = binding.used_by(site, module, receiver)
-        made = binding.made_by(site, module, receiver) if isinstance(site, CallSite) else None
-        if made is not None:
+        if isinstance(site, CallSite):
+            made = binding.made_by(site, module, receiver)
+        else:
+            made = binding.entered_by(site, module, receiver)
+        if made is not None and made not in used:
             used.append(made)
         if not used:
             return None
@@ -186,6 +184,11 @@ class _FunctionCheck:
             parts: tuple = (site.callee, site.args)
         else:
             parts = (site.expr,)
+            # `with make() as s`: the `with` that enters it makes it.
+            if site.kind == "enter" and any(
+                bound.expr[0] == "enter" and bound.expr[1] == site.expr for bound in owned
+            ):
+                return True
         return any(contains(parts, bound.expr) for bound in owned)
 
     def _escapes(self, owned: list[BoundObject]) -> BoundObject | None:

@@ -43,7 +43,7 @@ class LoopAffinity:
             return LoopNeed(edge.loop) if edge.loop is not None else None
 
         def extend(caller: Node, edge: Edge, callee: Node, below: LoopNeed) -> LoopNeed:
-            return LoopNeed(below.use, (effects.display_name(callee), *below.through))
+            return LoopNeed(below.use, (effects.label(callee), *below.through))
 
         # Guessed hops count too: a guess that needs the loop costs a fix, not a crash.
         effects.propagate(effects.reachable(roots), found, seed, extend, follow=lambda _: True)
@@ -56,7 +56,5 @@ class LoopAffinity:
         for target in edge.targets:
             below = needs.get(target)
             if below is not None:
-                return LoopNeed(
-                    below.use, (self.effects.display_name(target).split(".")[-1], *below.through)
-                )
+                return LoopNeed(below.use, (self.effects.label(target), *below.through))
         return None

@@ -131,6 +131,13 @@ class Effects:
             hops = (ChainHop(self.display_name(edge.via), path, line), *hops)
         return hops
 
+    def label(self, node: Node) -> str:
+        """The short name of a function in a message: ``Repo.load`` or ``load``."""
+        parts = self.display_name(node).split(".")
+        if len(parts) >= 2 and parts[-2][:1].isupper():
+            return ".".join(parts[-2:])
+        return parts[-1]
+
     def display_name(self, node: Node) -> str:
         """``app.exports.MonthlyExport.run`` for a base-class method run on a subclass."""
         receiver = node.receiver

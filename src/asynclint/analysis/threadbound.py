@@ -25,6 +25,7 @@ from asynclint.analysis.values import (
     Bound,
     CatalogInstance,
     CatalogMethod,
+    ContextManager,
     External,
     FunctionRef,
     Value,
@@ -91,22 +92,35 @@ class ThreadBinding:
             return None
         return BoundObject(("call", call.callee, call.args), kind, True)
 
+    def entered_by(self, site: Site, module: str, receiver: Receiver) -> BoundObject | None:
+        """The thread-bound object a ``with`` makes (``with session_scope() as s``)."""
+        if site.kind != "enter":
+            return None
+        value = self.resolver.enter_result(self.resolver.evaluate(site.expr, module, receiver))
+        kind = self._bound_type(value)
+        made: Expr = ("enter", site.expr)
+        if kind is None or not self._fresh(made, module, receiver, 0):
+            return None
+        if site.expr[0] == "call":
+            callee = self.resolver.evaluate(site.expr[1], module, receiver)
+            if self._sharable(callee, site.expr[2]):
+                return None
+        return BoundObject(made, kind, True)
+
     def origin(self, expr: Expr, module: str, receiver: Receiver) -> BoundObject | None:
         """The thread-bound object ``expr`` uses along its chain of receivers (the deepest:
         ``conn.execute(q).fetchall`` uses the connection ``conn`` made); none when that one was
         made to be shared between threads (its cursors are, too)."""
         found: BoundObject | None = None
         for part in _receiver_chain(expr):
-            kind = self._bound_type(self.resolver.evaluate(part, module, receiver))
+            kind = self.bound_type(part, module, receiver)
             if kind is None:
                 continue
             if part[0] == "call":
                 callee = self.resolver.evaluate(part[1], module, receiver)
                 if self._sharable(callee, part[2]):
                     return None
-                found = BoundObject(part, kind, self._makes(callee, part[2], module, receiver, 0))
-            else:
-                found = BoundObject(part, kind, False)
+            found = BoundObject(part, kind, self._fresh(part, module, receiver, 0))
         return found
 
     def bound_type(self, expr: Expr, module: str, receiver: Receiver) -> str | None:
@@ -128,6 +142,33 @@ class ThreadBinding:
                     return True
         return False
 
+    def _fresh(self, expr: Expr, module: str, receiver: Receiver, depth: int) -> bool:
+        """Whether evaluating ``expr`` makes a new object: a call that makes one, or entering
+        one (``with SessionLocal() as s``, a ``@contextmanager`` that yields a new one)."""
+        if depth > _MAX_DEPTH:
+            return False
+        if expr[0] == "call":
+            callee = self.resolver.evaluate(expr[1], module, receiver)
+            return self._makes(callee, expr[2], module, receiver, depth)
+        if expr[0] != "enter":
+            return False
+        entered = self.resolver.evaluate(expr[1], module, receiver)
+        for option in options_of(entered):
+            if isinstance(option, ContextManager):
+                reference = function_of(option.call)
+                inner_receiver = option.call.receiver if isinstance(option.call, Bound) else None
+                function = self.resolver.store.function(
+                    (reference.module, reference.qualname) if reference else ("", "")
+                )
+                yielded = function.yielded if function is not None else None
+                if yielded is None or reference is None:
+                    return False
+                if not self._fresh(yielded, reference.module, inner_receiver, depth + 1):
+                    return False
+            elif not self._fresh(expr[1], module, receiver, depth + 1):
+                return False
+        return True
+
     def _makes(
         self, callee: Value, args: tuple, module: str, receiver: Receiver, depth: int
     ) -> bool:
@@ -141,15 +182,14 @@ class ThreadBinding:
                     return False  # made from a bound object: owned by whoever owns that
                 continue
             reference = function_of(option) if isinstance(option, (FunctionRef, Bound)) else None
-            if reference is None or depth >= _MAX_DEPTH:
+            if reference is None:
                 return False
             function = self.resolver.store.function((reference.module, reference.qualname))
             returned = function.returned if function is not None else None
-            if returned is None or returned[0] != "call":
-                return False
             inner_receiver = option.receiver if isinstance(option, Bound) else None
-            inner = self.resolver.evaluate(returned[1], reference.module, inner_receiver)
-            if not self._makes(inner, returned[2], reference.module, inner_receiver, depth + 1):
+            if returned is None or not self._fresh(
+                returned, reference.module, inner_receiver, depth + 1
+            ):
                 return False
         return bool(options_of(callee))
 
@@ -170,7 +210,7 @@ class ThreadBinding:
             return None
 
         def extend(caller: Node, edge: Edge, callee: Node, below: Borrowing) -> Borrowing:
-            return Borrowing(below.type, (effects.display_name(callee), *below.through))
+            return Borrowing(below.type, (effects.label(callee), *below.through))
 
         effects.propagate(effects.reachable(roots), found, seed, extend, follow=lambda _: True)
         return found

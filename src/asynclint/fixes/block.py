@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from asynclint.fixes.context import FixContext
-from asynclint.fixes.names import bound_names
+from asynclint.fixes.names import bound_names, target_names
 from asynclint.fixes.offload import Offload, offload_function
 from asynclint.models import Finding, Span
 
@@ -58,6 +58,10 @@ def plan_block(context: FixContext, finding: Finding) -> Block | str:
     if isinstance(parts, str):
         return parts
     nonlocals, outputs = parts
+    made = context.find_call(Span(scope.line, scope.column, scope.line, scope.column))
+    leaving = _carrying(region, set(outputs) | set(nonlocals), made)
+    if leaving:
+        return f"what the statements open leaves them in `{leaving}`, bound to their thread"
     offload = offload_function(context, region[0], finding)
     if isinstance(offload, str):
         return offload
@@ -158,6 +162,40 @@ def _interface(
         if unsure:
             return f"`{unsure[0]}` is not assigned on every path through the statements"
     return nonlocals, outputs
+
+
+def _carrying(region: Sequence[cst.BaseStatement], names: set[str], made: cst.Call | None) -> str:
+    """A name outside the statements sees that is assigned a value holding ``made`` (the
+    call that makes the thread-bound object): the object would leave its thread."""
+    if made is None or not names:
+        return ""
+    todo: list[cst.CSTNode] = list(region)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)) and node.value is not None:
+            targets = (
+                [target.target for target in node.targets]
+                if isinstance(node, cst.Assign)
+                else [node.target]
+            )
+            bound = {name for target in targets for name in target_names(target)}
+            carried = bound & names
+            if carried and _holds(node.value, made):
+                return sorted(carried)[0]
+        todo.extend(node.children)
+    return ""
+
+
+def _holds(node: cst.CSTNode, part: cst.CSTNode) -> bool:
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        if current is part:
+            return True
+        todo.extend(current.children)
+    return False
 
 
 def _parameters(function: cst.FunctionDef) -> set[str]:

@@ -165,7 +165,7 @@ def _scope_names(scope: cst.CSTNode) -> tuple[set[str], set[str]]:
         body = []
         clause = getattr(scope, "for_in", None)
         while isinstance(clause, cst.CompFor):
-            bound |= _target_names(clause.target)
+            bound |= target_names(clause.target)
             clause = clause.inner_for_in
     if body:
         inner_bound, declared_global = bound_names(body)
@@ -209,19 +209,19 @@ def bound_names(
                 continue
             for alias in node.names:
                 if alias.asname is not None:
-                    bound |= _target_names(alias.asname.name)
+                    bound |= target_names(alias.asname.name)
                 else:
                     bound.add(alias.evaluated_name.split(".")[0])
             continue
         if isinstance(node, cst.Assign):
             for target in node.targets:
-                bound |= _target_names(target.target)
+                bound |= target_names(target.target)
         elif isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor)):
-            bound |= _target_names(node.target)
+            bound |= target_names(node.target)
         elif isinstance(node, cst.AsName):
-            bound |= _target_names(node.name)
+            bound |= target_names(node.name)
         elif isinstance(node, (cst.NamedExpr, cst.Del)):
-            bound |= _target_names(node.target)
+            bound |= target_names(node.target)
         elif isinstance(node, (cst.MatchAs, cst.MatchStar)) and node.name is not None:
             bound.add(node.name.value)
         elif isinstance(node, cst.MatchMapping) and node.rest is not None:
@@ -230,13 +230,13 @@ def bound_names(
     return bound, declared
 
 
-def _target_names(target: cst.CSTNode) -> set[str]:
+def target_names(target: cst.CSTNode) -> set[str]:
     if isinstance(target, cst.Name):
         return {target.value}
     if isinstance(target, (cst.Tuple, cst.List)):
-        return {name for element in target.elements for name in _target_names(element.value)}
+        return {name for element in target.elements for name in target_names(element.value)}
     if isinstance(target, cst.StarredElement):
-        return _target_names(target.value)
+        return target_names(target.value)
     return set()
 
 
