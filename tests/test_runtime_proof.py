@@ -26,10 +26,11 @@ import pytest
 
 PROGRAMS = Path(__file__).parent / "fixtures" / "runtime"
 SRC = Path(__file__).resolve().parents[1] / "src"
-# A stall is a heartbeat gap this long; the programs block 0.2 s and more per burst.
+# A stall is a heartbeat gap this long (as for the demo app): after the fix there is none.
 STALL = 0.15
-# After the fix the loop keeps ticking: allow a busy machine some scheduling noise.
-SMOOTH = 0.1
+# A program that stalls blocks clearly longer, so that a busy machine's noise cannot pass for
+# a stall that went away, nor for one that stayed.
+BLOCKED = 0.2
 TIMEOUT = 120
 
 
@@ -119,13 +120,13 @@ def test_fix_keeps_the_program_working_and_the_loop_free(name: str, runs: Runs) 
     assert after["error"] is None, (after, fixed)
     assert after["result"] == before["result"], fixed
     if proof.stalls:
-        assert before["max_gap"] >= STALL, before
+        assert before["max_gap"] >= BLOCKED, before
     remaining = runs.report[name]
     if proof.fixed:
         assert fixed != original
         assert not [item for item in remaining if item["fix"]["applicability"] != "display"]
         if proof.stalls:
-            assert after["max_gap"] < SMOOTH, (after, fixed)
+            assert after["max_gap"] < STALL, (after, fixed)
     else:
         assert remaining, "the blocking code is still found"
         assert all(item["fix"]["applicability"] == "display" for item in remaining), remaining
