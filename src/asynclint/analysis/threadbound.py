@@ -193,6 +193,10 @@ class ThreadBinding:
                 return False
         return bool(options_of(callee))
 
+    def _bound_sink(self, edge: Edge) -> bool:
+        """Whether the edge ends at a method of a thread-bound type (by the sink's name)."""
+        return edge.sink is not None and self.catalog.thread_bound(_sink_type(edge.sink.name))
+
     # ---- summaries -------------------------------------------------------------------------------
 
     def summarise(self, roots: Iterable[Node]) -> dict[Node, Borrowing]:
@@ -204,6 +208,8 @@ class ThreadBinding:
         found: dict[Node, Borrowing] = {}
 
         def seed(node: Node, edge: Edge) -> Borrowing | None:
+            if not edge.targets and not self._bound_sink(edge):
+                return None  # a catalog call on an object that may move between threads
             for bound in self.used_by(edge.site, node.module, node.receiver):
                 if not bound.owned and not _is_parameter(bound.expr):
                     return Borrowing(bound.type)
@@ -214,6 +220,10 @@ class ThreadBinding:
 
         effects.propagate(effects.reachable(roots), found, seed, extend, follow=lambda _: True)
         return found
+
+
+def _sink_type(name: str) -> str:
+    return name.rsplit(".", 1)[0]
 
 
 def _receiver_chain(expr: Expr) -> Iterator[Expr]:
