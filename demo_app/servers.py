@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,8 @@ class DemoServers:
     app_url: str
     upstream_url: str
     data_dir: Path
+    # The servers' process ids (each leads a process group of its own).
+    pids: tuple[int, ...] = ()
 
 
 def free_port() -> int:
@@ -35,13 +38,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(app: str, env: dict[str, str], ready_path: str) -> tuple[subprocess.Popen, str]:
+def start_server(
+    app: str, env: dict[str, str], ready_path: str, cwd: Path | None = None
+) -> tuple[subprocess.Popen, str]:
     port = free_port()
     command = [
         sys.executable, "-m", "uvicorn", app,
         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
     ]
-    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env={**os.environ, **env})
+    # A session of its own: stopping the server stops whatever it started (pool workers too).
+    process = subprocess.Popen(
+        command, cwd=cwd or PROJECT_ROOT, env={**os.environ, **env}, start_new_session=True
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_ready(process, url + ready_path)
@@ -66,6 +74,8 @@ def wait_until_ready(process: subprocess.Popen, url: str, timeout: float = 20.0)
 
 
 def stop_server(process: subprocess.Popen) -> None:
+    """Stop the server, then anything left in its process group (workers it forked inherit
+    uvicorn's signal handlers and would ignore the terminate)."""
     if process.poll() is None:
         process.terminate()
         try:
@@ -73,6 +83,8 @@ def stop_server(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 @contextmanager
@@ -80,8 +92,10 @@ def demo_servers(
     upstream_latency: float = 0.1,
     work_seconds: float = 0.3,
     data_dir: Path | None = None,
+    app_root: Path | None = None,
 ) -> Iterator[DemoServers]:
-    """Run the fake upstream and the demo app; both are stopped when the block exits."""
+    """Run the fake upstream and the demo app (from ``app_root``, a folder holding a copy of
+    ``demo_app``, when given); both are stopped when the block exits."""
     with tempfile.TemporaryDirectory(prefix="asynclint-demo-") as scratch:
         data = data_dir or Path(scratch)
         env = {
@@ -92,10 +106,18 @@ def demo_servers(
         upstream, upstream_url = start_server("demo_app.upstream:app", env, "/todos/1")
         try:
             app, app_url = start_server(
-                "demo_app.main:app", {**env, "DEMO_UPSTREAM_URL": upstream_url}, "/health"
+                "demo_app.main:app",
+                {**env, "DEMO_UPSTREAM_URL": upstream_url},
+                "/health",
+                cwd=app_root,
             )
             try:
-                yield DemoServers(app_url=app_url, upstream_url=upstream_url, data_dir=data)
+                yield DemoServers(
+                    app_url=app_url,
+                    upstream_url=upstream_url,
+                    data_dir=data,
+                    pids=(upstream.pid, app.pid),
+                )
             finally:
                 stop_server(app)
         finally:

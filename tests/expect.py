@@ -2,7 +2,9 @@
 
 An annotated line ends with a comment such as ``# expect: AL251`` or ``# expect: AL251, AL230``
 (a code may repeat when one line holds two findings of the same rule). The comment sits on the
-line where the finding is reported: the line where the offending call starts.
+line where the finding is reported: the line where the offending call starts. It may also name
+the fix the finding gets once described (``# expect: AL251 fix: to-thread``; ``display`` for a
+display-only suggestion, ``none`` for no fix at all).
 
 Both sides become a ``Counter`` of ``(relative path, line, code)`` so a test can compare them
 exactly and print only the difference.
@@ -21,7 +23,9 @@ from asynclint.models import Finding
 
 Key = tuple[str, int, str]
 
-_EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>AL\d{3}(?:\s*,\s*AL\d{3})*)\s*$")
+_EXPECT = re.compile(
+    r"#\s*expect:\s*(?P<codes>AL\d{3}(?:\s*,\s*AL\d{3})*)(?:\s+fix:\s*(?P<fix>[\w-]+))?\s*$"
+)
 _CODE = re.compile(r"AL\d{3}")
 
 
@@ -39,6 +43,25 @@ def expected_in_source(source: str, relpath: str) -> Counter[Key]:
         for code in _CODE.findall(match.group("codes")):
             expected[(relpath, line, code)] += 1
     return expected
+
+
+def expected_fixes_in_source(source: str) -> dict[int, str]:
+    """Line -> the fix kind annotated there (``display``, ``none`` or a fix kind)."""
+    fixes: dict[int, str] = {}
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type == tokenize.COMMENT:
+            match = _EXPECT.search(token.string)
+            if match is not None and match.group("fix"):
+                fixes[token.start[0]] = match.group("fix")
+    return fixes
+
+
+def fix_kind(finding: Finding) -> str:
+    """What a described finding's fix is, in the words of the annotations."""
+    fix = finding.fix
+    if fix is None:
+        return "none"
+    return fix.kind or fix.applicability.value
 
 
 def expected_in_file(path: Path, root: Path) -> Counter[Key]:

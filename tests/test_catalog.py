@@ -372,3 +372,51 @@ def test_schema_errors_are_reported_with_the_source() -> None:
         Catalog().add_document({"methods": [{"type": "x.Y", "names": ["get"]}]}, "broken.toml")
     with pytest.raises(CatalogError, match="AL251"):
         Catalog().add_document({"functions": [{"names": ["x.y"], "code": "E501"}]}, "bad.toml")
+
+
+def test_loop_affinity_is_catalog_data(catalog: Catalog) -> None:
+    assert "running event loop" in catalog.loop_function("asyncio.get_running_loop")
+    assert catalog.loop_function("asyncio.run")
+    assert catalog.loop_method("asyncio.Queue", "put_nowait")
+    assert catalog.loop_method("asyncio.PriorityQueue", "get_nowait")  # through the alias
+    assert catalog.loop_method("asyncio.Task", "set_result")  # a Future's method
+    assert catalog.loop_method("asyncio.AbstractEventLoop", "call_soon")
+    assert not catalog.loop_method("asyncio.AbstractEventLoop", "call_soon_threadsafe")
+    assert not catalog.loop_method("asyncio.Queue", "qsize")
+    assert "call_later" in catalog.loop_any_methods
+    returns = catalog.function("asyncio.get_running_loop")
+    assert returns is not None and returns.blocking is None  # needs the loop, blocks nothing
+
+
+def test_thread_bound_types_and_their_exceptions(catalog: Catalog) -> None:
+    for name in ("sqlite3.Connection", "sqlite3.Cursor", "sqlalchemy.orm.Session"):
+        assert catalog.thread_bound(name), name
+    assert catalog.thread_bound("sqlmodel.Session")  # through its base
+    assert not catalog.thread_bound("requests.Session")
+    connect = catalog.function("sqlite3.connect")
+    assert connect is not None and connect.shared_unless == (("check_same_thread", False),)
+
+
+def test_lazy_results_are_marked(catalog: Catalog) -> None:
+    for name in ("os.walk", "glob.iglob", "os.scandir"):
+        entry = catalog.function(name)
+        assert entry is not None and entry.blocking is not None and entry.blocking.lazy, name
+    glob_entry = catalog.function("glob.glob")
+    assert glob_entry is not None and glob_entry.blocking is not None
+    assert not glob_entry.blocking.lazy  # a list: offloading the call is enough
+    assert catalog.method("pathlib.Path", "iterdir").lazy  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"loop": [{"names": ["x.y"]}]}, "'reason'"),
+        ({"loop": [{"reason": "r"}]}, "needs 'names' or 'methods'"),
+        ({"loop": [{"reason": "r", "type": "T", "names": ["x"]}]}, "takes 'methods'"),
+        ({"types": [{"name": "T", "thread_bound": "yes"}]}, "'thread_bound'"),
+        ({"functions": [{"names": ["f"], "shared_unless": "x"}]}, "'shared_unless'"),
+    ],
+)
+def test_loop_and_thread_schema_errors(table: dict, message: str) -> None:
+    with pytest.raises(CatalogError, match=message):
+        Catalog().add_document(table, "test.toml")

@@ -21,7 +21,7 @@ from asynclint import fixing, writing
 from asynclint.cli import main
 
 SLEEPS = "import time\n\n\nasync def nap():\n    time.sleep(1)\n"
-FIXED = "import time\nimport asyncio\n\n\nasync def nap():\n    await asyncio.sleep(1)\n"
+FIXED = "import asyncio\n\n\nasync def nap():\n    await asyncio.sleep(1)\n"
 
 
 @pytest.fixture

@@ -10,9 +10,16 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
-from expect import describe_difference, expected_in_source, found
+from expect import (
+    describe_difference,
+    expected_fixes_in_source,
+    expected_in_source,
+    fix_kind,
+    found,
+)
 
 from asynclint.api import check_source
+from asynclint.models import Finding
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_FILES = sorted(FIXTURES.glob("*.py"))
@@ -109,3 +116,42 @@ def test_fixture_without_async_has_no_findings(path: Path) -> None:
         pytest.skip(f"stripped fixture is not valid Python: {error}")
     findings = [f for f in check_source(stripped, path.name) if f.code != "AL001"]
     assert not findings, "\n".join(f"{f.line}: {f.code} {f.message}" for f in findings)
+
+
+# ---- the fix each finding gets ------------------------------------------------------------------
+
+FIX_ANNOTATED = [
+    path for path in FIXTURE_FILES if expected_fixes_in_source(path.read_text(encoding="utf-8"))
+]
+
+
+def test_fix_annotations_exist() -> None:
+    assert len(FIX_ANNOTATED) >= 4
+
+
+@pytest.mark.parametrize("path", FIX_ANNOTATED, ids=_ids(FIX_ANNOTATED))
+def test_fixture_fixes_match_annotations(path: Path) -> None:
+    """Each annotated finding gets the fix its annotation names, once described: a display-only
+    suggestion where moving the code would break it, the offload that keeps it working else."""
+    from asynclint.fixes import describe_fixes
+
+    source = path.read_text(encoding="utf-8")
+    findings = check_source(source, path.name)
+    described = [
+        finding.with_fix(fix if fix is not None or not finding.suggestion else finding.fix)
+        for finding, fix in zip(findings, describe_fixes(source, findings), strict=True)
+    ]
+    wrong = []
+    for line, wanted in sorted(expected_fixes_in_source(source).items()):
+        kinds = sorted({_described_kind(f) for f in described if f.line == line})
+        if kinds != [wanted]:
+            wrong.append(f"{path.name}:{line} expected fix {wanted}, got {kinds}")
+    assert not wrong, "\n".join(wrong)
+
+
+def _described_kind(finding: Finding) -> str:
+    """A refused fix leaves the suggestion, as ``asynclint.fixing`` degrades it."""
+    fix = finding.fix
+    if fix is not None and fix.kind and not fix.edits:
+        return "display" if finding.suggestion else "none"
+    return fix_kind(finding)

@@ -99,8 +99,7 @@ def project(tmp_path: Path) -> Path:
 
 def _diagnostics(client: Client, uri: str) -> list[dict[str, Any]]:
     message = client.wait_for(
-        lambda m: m.get("method") == "textDocument/publishDiagnostics"
-        and m["params"]["uri"] == uri
+        lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == uri
     )
     return message["params"]["diagnostics"]
 

@@ -61,6 +61,23 @@ Schema of a catalog file (all tables optional)::
     methods = ["run_in_executor"] # ... or method names, on any receiver
     callable_arg = 0              # position of the callable argument
 
+    [[loop]]                      # calls that need the event loop of the calling thread: code
+    names = ["asyncio.create_task"]   # making them is never moved to a thread (functions, ...
+    type = "asyncio.Queue"        # ... methods of a catalog type, ...
+    methods = ["put_nowait"]      # ... or, without a type, method names on any receiver)
+    reason = "it schedules work on the running event loop"
+
+Keys of entries that say how an object may be used from threads:
+
+    thread_bound = true           # [[types]]: an object bound to the thread that made it (a
+                                  # sqlite3 connection, an ORM session): never used call by call
+                                  # from worker threads
+    shared_unless = { check_same_thread = false }   # [[functions]]: its result is not bound
+                                  # to a thread when called with this literal keyword
+    lazy = true                   # [[functions]]/[[methods]]: the result does the I/O while it
+                                  # is iterated (``os.walk``): offloading the call alone is not
+                                  # enough, its consumption must go to the thread too
+
 A method not listed as blocking is not blocking: ``Path.name`` and ``dict.get`` stay quiet.
 """
 
@@ -93,6 +110,8 @@ class Blocking:
     fix: str = ""
     # Keyword arguments (name, literal) with which the call does not block: shutdown(wait=False).
     unless: tuple[tuple[str, object], ...] = ()
+    # The result does the work while it is iterated (``os.walk``, ``Path.glob``).
+    lazy: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +124,8 @@ class FunctionEntry:
     eager: bool = False
     factory: tuple[str, ...] = ()
     default: tuple[str, ...] = ()
+    # Keyword arguments (name, literal) with which the result is not bound to its thread.
+    shared_unless: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +149,8 @@ class TypeEntry:
     decorates: dict[str, str] = field(default_factory=dict)
     carries: dict[str, str] = field(default_factory=dict)
     eager_options: tuple[str, ...] = ()
+    thread_bound: bool = False
+    loop: dict[str, str] = field(default_factory=dict)  # method -> why it needs the loop
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +167,10 @@ class Catalog:
     offload_methods: dict[str, Offload] = field(default_factory=dict)
     callback_methods: dict[str, Offload] = field(default_factory=dict)
     descriptors: dict[str, Descriptor] = field(default_factory=dict)
+    # Calls that need the calling thread's event loop -> why: functions by qualified name,
+    # and method names on any receiver (methods of types are on their TypeEntry).
+    loop_functions: dict[str, str] = field(default_factory=dict)
+    loop_any_methods: dict[str, str] = field(default_factory=dict)
 
     # ---- lookups used by the resolver -------------------------------------------------------
 
@@ -207,6 +234,22 @@ class Catalog:
         """Whether the program stores its own attributes on instances of the type."""
         return any(entry.open for entry in self._mro(type_name))
 
+    def loop_function(self, qualname: str) -> str:
+        """Why calling ``qualname`` needs the calling thread's event loop ("" when it does not)."""
+        return self.loop_functions.get(qualname, "")
+
+    def loop_method(self, type_name: str, method: str) -> str:
+        """Why ``method`` of a ``type_name`` object needs the loop ("" when it does not)."""
+        for entry in self._mro(type_name):
+            found = entry.loop.get(method)
+            if found is not None:
+                return found
+        return ""
+
+    def thread_bound(self, type_name: str) -> bool:
+        """Whether objects of the type must stay in the thread that made them."""
+        return any(entry.thread_bound for entry in self._mro(type_name))
+
     def offload_for_function(self, qualname: str) -> Offload | None:
         return self.offload_functions.get(qualname)
 
@@ -246,6 +289,7 @@ class Catalog:
                 _check_carries(rule, source)
             entry.carries.update(carries)
             entry.eager_options += tuple(_strs(raw, "eager_options", source))
+            entry.thread_bound = entry.thread_bound or _bool(raw, "thread_bound", source)
             for alias in _strs(raw, "aliases", source):
                 self.aliases[alias] = name
         for raw in _tables(doc, "functions", source):
@@ -255,14 +299,21 @@ class Catalog:
             )
             if carries:
                 _check_carries(carries, source)
-            eager = raw.get("eager", False)
-            if not isinstance(eager, bool):
-                raise CatalogError(f"{source}: 'eager' must be true or false")
+            eager = _bool(raw, "eager", source)
             factory = tuple(_strs(raw, "factory", source))
             default = tuple(_strs(raw, "default", source))
+            shared_unless = _literals(raw, "shared_unless", source)
             for name in _strs(raw, "names", source, required=True):
                 self.functions[name] = FunctionEntry(
-                    name, blocking, returns, carries, decorates, eager, factory, default
+                    name,
+                    blocking,
+                    returns,
+                    carries,
+                    decorates,
+                    eager,
+                    factory,
+                    default,
+                    shared_unless,
                 )
         for raw in _tables(doc, "descriptors", source):
             blocking = _blocking(raw, source, required=True)
@@ -293,6 +344,23 @@ class Catalog:
                 self.offload_functions[name] = Offload(arg)
             for method in _strs(raw, "methods", source):
                 self.offload_methods[method] = Offload(arg)
+        for raw in _tables(doc, "loop", source):
+            reason = _str(raw, "reason", source)
+            type_name = _optional_str(raw, "type", source)
+            methods = _strs(raw, "methods", source)
+            names = _strs(raw, "names", source)
+            if not methods and not names:
+                raise CatalogError(f"{source}: a [[loop]] entry needs 'names' or 'methods'")
+            if type_name and names:
+                raise CatalogError(f"{source}: a [[loop]] entry with a 'type' takes 'methods'")
+            for name in names:
+                self.loop_functions[name] = reason
+            if type_name:
+                entry = self.types.setdefault(type_name, TypeEntry(type_name))
+                self.aliases.setdefault(type_name, type_name)
+                entry.loop.update(dict.fromkeys(methods, reason))
+            else:
+                self.loop_any_methods.update(dict.fromkeys(methods, reason))
 
     def extended(
         self,
@@ -310,6 +378,8 @@ class Catalog:
             offload_methods=self.offload_methods,
             callback_methods=self.callback_methods,
             descriptors=self.descriptors,
+            loop_functions=self.loop_functions,
+            loop_any_methods=self.loop_any_methods,
         )
         for name, suggestion in blocking_calls.items():
             previous = copy.functions.get(name)
@@ -398,6 +468,20 @@ def _str_map(raw: Mapping[str, object], key: str, source: str) -> dict[str, str]
     return dict(value)
 
 
+def _bool(raw: Mapping[str, object], key: str, source: str) -> bool:
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        raise CatalogError(f"{source}: '{key}' must be true or false")
+    return value
+
+
+def _literals(raw: Mapping[str, object], key: str, source: str) -> tuple[tuple[str, object], ...]:
+    value = raw.get(key, {})
+    if not isinstance(value, dict):
+        raise CatalogError(f"{source}: '{key}' must be a table of keyword = literal")
+    return tuple(sorted(value.items()))
+
+
 def _blocking(raw: Mapping[str, object], source: str, *, required: bool) -> Blocking | None:
     code = raw.get("code")
     if code is None:
@@ -410,7 +494,5 @@ def _blocking(raw: Mapping[str, object], source: str, *, required: bool) -> Bloc
     fix = raw.get("fix", "")
     if not isinstance(suggestion, str) or not isinstance(fix, str):
         raise CatalogError(f"{source}: 'suggestion' and 'fix' must be strings")
-    unless = raw.get("unless", {})
-    if not isinstance(unless, dict):
-        raise CatalogError(f"{source}: 'unless' must be a table of keyword = literal")
-    return Blocking(code, suggestion, fix, tuple(sorted(unless.items())))
+    unless = _literals(raw, "unless", source)
+    return Blocking(code, suggestion, fix, unless, _bool(raw, "lazy", source))

@@ -237,8 +237,9 @@ def check(
         return
     fixed = 0
     fix_failures: list[Finding] = []
-    # JSON and SARIF describe every fix, in the run's own workers (already warm) if it had any.
-    describes = output_format in ("json", "sarif")
+    # JSON and SARIF describe every fix, in the run's own workers (already warm) if it had any;
+    # text too, so that it counts only the fixes --fix and --unsafe-fixes will apply.
+    describes = output_format in ("json", "sarif", "text")
     if fix or diff:
         from asynclint.fixing import fix_paths, unified_diff
 
@@ -290,8 +291,8 @@ def check(
                 findings = load_baseline(baseline).filter_new(findings)
             except BaselineError as error:
                 _fail(str(error))
-        if output_format in ("json", "sarif"):
-            # Only these formats carry the edits; text marks fixability from the requested fix.
+        if describes:
+            # JSON and SARIF carry the edits; text marks and counts the fixes that apply.
             from asynclint.fixing import describe_fixes
 
             findings = describe_fixes(session, findings)

@@ -11,6 +11,7 @@ from asynclint.catalog import Blocking
 from asynclint.facts import CallSite, FunctionFacts
 from asynclint.frameworks.fastapi import FastAPIModel, build_model
 from asynclint.models import Applicability, ChainHop, Confidence, Dispatch, Finding, Fix, Span
+from asynclint.offloads import Offloads
 from asynclint.rules import get_rule
 
 
@@ -78,6 +79,10 @@ def analyse(
     include_low_confidence: bool,
 ) -> Analysis:
     summaries = project.effects.summarise(roots)
+    # What an offload may move: loop-bound code stays, thread-bound objects move with their owner.
+    offloads = Offloads(
+        project, project.affinity.summarise(roots), project.threads.summarise(roots)
+    )
     findings: list[Finding] = []
     by_function: dict[FunctionId, list[Finding]] = {}
     for root in roots:
@@ -88,33 +93,35 @@ def analyse(
         context = model.contexts.get(fid) or _default_context(function)
         # One finding per call site (a wrapped call has two edges): a certain chain wins over
         # a guessed one, whichever edge came first.
-        by_site: dict[int, Finding] = {}
+        by_site: dict[int, tuple[Finding, Edge]] = {}
         for edge in project.graph.edges(root):
             finding = _finding(project, fid, function, edge, summaries, context)
             if finding is None:
                 continue
             kept = by_site.get(id(edge.site))
             if kept is None or (
-                kept.confidence is Confidence.LOW and finding.confidence is Confidence.HIGH
+                kept[0].confidence is Confidence.LOW and finding.confidence is Confidence.HIGH
             ):
-                by_site[id(edge.site)] = finding
-        for finding in by_site.values():
+                by_site[id(edge.site)] = (finding, edge)
+        for finding in offloads.refine(root, function, list(by_site.values())):
             if finding.confidence is Confidence.LOW and not include_low_confidence:
                 continue
             findings.append(finding)
             by_function.setdefault(fid, []).append(finding)
-    _offer_make_sync(project, model, by_function, findings)
+    _offer_make_sync(project, model, offloads, by_function, findings)
     return Analysis(findings, by_function)
 
 
 def _offer_make_sync(
     project: Program,
     model: FastAPIModel,
+    offloads: Offloads,
     by_function: dict[FunctionId, list[Finding]],
     findings: list[Finding],
 ) -> None:
     """An async route/dependency that never awaits can become ``def``: FastAPI then runs it in
-    the threadpool. Only when no project code calls it (a caller awaiting it would break)."""
+    the threadpool. Only when no project code calls it (a caller awaiting it would break) and
+    nothing it runs needs the loop (a worker thread has none)."""
     candidates = {
         fid
         for fid in by_function
@@ -123,6 +130,7 @@ def _offer_make_sync(
         and function.is_async
         and not function.awaits
         and not function.is_generator
+        and offloads.loop_need(Node(*fid)) is None
     }
     if not candidates:
         return

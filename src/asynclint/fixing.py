@@ -53,7 +53,7 @@ def describe_fixes(session: Session, findings: Sequence[Finding]) -> list[Findin
     cache = session.cache
     by_path: dict[str, list[Finding]] = {}
     for finding in findings:
-        if finding.fix is not None:
+        if finding.fix is not None and finding.fix.kind:  # display-only fixes stay as they are
             by_path.setdefault(finding.path, []).append(finding)
     known: dict[tuple, Fix | None] = {}
     todo: list[_DescribeJob] = []
@@ -95,7 +95,9 @@ def describe_fixes(session: Session, findings: Sequence[Finding]) -> list[Findin
                     entry = {_identity(f): known[_identity(f)] for f in group}
                     cache.put(keys[path], entry, "runs")
     described = [
-        finding if finding.fix is None else replace(finding, fix=known[_identity(finding)])
+        replace(finding, fix=known[_identity(finding)])
+        if finding.fix is not None and finding.fix.kind
+        else finding
         for finding in findings
     ]
     return sorted([*described, *problems], key=Finding.sort_key) if problems else described
@@ -107,7 +109,7 @@ _DescribeJob = tuple[str, bytes | None, list[Finding]]
 
 def _identity(finding: Finding) -> tuple:
     assert finding.fix is not None
-    return (finding.path, finding.span, finding.code, finding.fix.kind)
+    return (finding.path, finding.span, finding.code, finding.fix.kind, finding.fix.scope)
 
 
 def _describe_file(job: _DescribeJob) -> tuple[list[tuple[Finding, Fix | None]], Finding | None]:

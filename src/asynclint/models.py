@@ -74,6 +74,10 @@ class Fix:
     edits: tuple[Edit, ...] = ()
     # Stable identifier of the transform (see fixes.py), e.g. "asyncio-sleep", "to-thread".
     kind: str = ""
+    # What the transform must cover when it is more than the finding's call: the call holding
+    # it whose whole expression goes to the thread, the iterable consumed there, or the lines
+    # of statements that own a thread-bound object (set by the engine).
+    scope: Span | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,9 @@ The rooms, each with one job (decision 0017):
 - :mod:`~asynclint.analysis.callgraph`: what executing a function does (edges to sinks and to
   project functions);
 - :mod:`~asynclint.analysis.effects`: summaries to a fixpoint (which functions block, and the
-  chain to the blocking call).
+  chain to the blocking call);
+- :mod:`~asynclint.analysis.affinity`: which functions need the event loop of their thread;
+- :mod:`~asynclint.analysis.threadbound`: which code uses objects bound to their thread.
 
 :class:`Program` wires them together for one run.
 """
@@ -22,12 +24,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from asynclint.analysis.affinity import LoopAffinity
 from asynclint.analysis.callgraph import CallGraph, Edge, Node, Sink
 from asynclint.analysis.effects import Effects, Summary
 from asynclint.analysis.hierarchy import Hierarchy
 from asynclint.analysis.resolve import Receiver, Resolver
 from asynclint.analysis.store import FactsStore, FunctionId, Loader, Sources
 from asynclint.analysis.stores import StoreIndex
+from asynclint.analysis.threadbound import ThreadBinding
 from asynclint.analysis.values import Value
 from asynclint.catalog import Catalog
 from asynclint.facts import Expr, FunctionFacts, ModuleFacts
@@ -62,6 +66,8 @@ class Program:
         self.resolver.stores = self.stores
         self.graph = CallGraph(self.store, self.resolver, self.hierarchy)
         self.effects = Effects(self.store, self.graph)
+        self.affinity = LoopAffinity(self.effects)
+        self.threads = ThreadBinding(self.resolver, self.effects)
 
     @property
     def index(self) -> ModuleIndex:

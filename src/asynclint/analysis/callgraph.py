@@ -61,12 +61,22 @@ class Sink:
 
 
 @dataclass(frozen=True, slots=True)
+class LoopUse:
+    """A catalog call that needs the event loop of the calling thread (``catalog/loop.toml``):
+    it blocks nothing, but moved to a worker thread it fails or corrupts the loop's state."""
+
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Edge:
     """What executing one site of a function does: reach a sink, or run project functions.
 
     ``targets`` are the functions the site may run: one, or every implementation of a method
     called on a declared receiver (``dispatch`` names that method). ``via``: a higher-order
-    helper the call goes through (``retry(fetch)`` runs ``fetch`` via ``retry``).
+    helper the call goes through (``retry(fetch)`` runs ``fetch`` via ``retry``). ``loop``: the
+    call needs the calling thread's event loop (an edge of its own, with no sink or targets).
     """
 
     site: CallSite | Site
@@ -75,6 +85,7 @@ class Edge:
     confident: bool = True
     via: Node | None = None
     dispatch: str = ""
+    loop: LoopUse | None = None
 
 
 class CallGraph:
@@ -120,6 +131,36 @@ class CallGraph:
     def _call_edges(self, call: CallSite, node: Node) -> list[Edge]:
         if call.awaited:
             return []
+        callee = self.resolver.evaluate(call.callee, node.module, node.receiver)
+        edges = self._runs(call, callee, node)
+        loop = self.loop_use(callee)
+        if loop is not None:
+            edges.append(Edge(call, loop=loop))
+        return edges
+
+    def loop_use(self, callee: Value) -> LoopUse | None:
+        """The loop the call of ``callee`` needs, when the catalog says it needs one."""
+        catalog = self.catalog
+        for option in options_of(callee):
+            name, reason = "", ""
+            if isinstance(option, External):
+                name, reason = option.name, catalog.loop_function(option.name)
+            elif isinstance(option, CatalogMethod):
+                name = f"{option.type}.{option.name}"
+                reason = catalog.loop_method(option.type, option.name)
+            elif isinstance(option, Guess):
+                name, reason = option.name, catalog.loop_any_methods.get(option.name, "")
+            elif isinstance(option, (FunctionRef, Bound)):
+                reference = function_of(option)
+                assert reference is not None
+                name = f"{reference.module}.{reference.qualname}"  # the stdlib, checked itself
+                reason = catalog.loop_function(name)
+            if reason:
+                return LoopUse(name, reason)
+        return None
+
+    def _runs(self, call: CallSite, callee: Value, node: Node) -> list[Edge]:
+        """The edges of what the call runs: sinks and project functions."""
         module, receiver = node.module, node.receiver
         callee_expr = call.callee
         if callee_expr[0] == "attr" and callee_expr[2] in self.catalog.callback_methods:
@@ -131,7 +172,6 @@ class CallGraph:
                 edge = self.edge_for_call(call, target, (), node)
                 if edge is not None:
                     return [edge]
-        callee = self.resolver.evaluate(callee_expr, module, receiver)
         wrapped = [option for option in options_of(callee) if isinstance(option, Wrapped)]
         if wrapped:
             found = []

@@ -9,13 +9,17 @@ method) blocks when any of them does.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
+from typing import TypeVar
 
 from asynclint.analysis.callgraph import CallGraph, Edge, Node, Sink
 from asynclint.analysis.store import FactsStore
 from asynclint.analysis.values import ClassRef, Instance
 from asynclint.models import ChainHop, Confidence
+
+S = TypeVar("S")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,45 +55,73 @@ class Effects:
         reachable = self.reachable(roots)
         summaries: dict[Node, Summary] = {}
         for confident_only in (True, False):
-            callers: dict[Node, list[tuple[Node, Edge]]] = {}
-            frontier: deque[Node] = deque()
-            for node in reachable:
-                function = self.store.function(node.fid)
-                if function is None or function.is_async:
-                    continue
-                for edge in self.graph.edges(node):
-                    if confident_only and not edge.confident:
-                        continue
-                    if edge.sink is not None and node not in summaries:
-                        hop = ChainHop(
-                            edge.sink.name, self.store.path_of(node.module), edge.site.span[0]
-                        )
-                        confidence = Confidence.HIGH if confident_only else Confidence.LOW
-                        summaries[node] = Summary(edge.sink, (hop,), confidence)
-                        frontier.append(node)
-                    for target in edge.targets:
-                        callers.setdefault(target, []).append((node, edge))
-            if not confident_only:  # guessed hops may extend every chain found so far
-                frontier = deque(dict.fromkeys([*frontier, *summaries]))
-            while frontier:
-                callee = frontier.popleft()
-                for caller, edge in callers.get(callee, ()):
-                    if caller in summaries:
-                        continue
-                    caller_function = self.store.function(caller.fid)
-                    if caller_function is None or caller_function.is_async:
-                        continue
-                    below = summaries[callee]
-                    confidence = (
-                        below.confidence if edge.confident and confident_only else Confidence.LOW
-                    )
-                    summaries[caller] = Summary(
-                        below.sink,
-                        (*self.first_hops(edge, callee, caller.module), *below.hops),
-                        confidence,
-                    )
-                    frontier.append(caller)
+            self.propagate(
+                reachable,
+                summaries,
+                partial(self._blocking_seed, confident_only),
+                partial(self._blocking_hop, confident_only),
+                follow=(lambda edge: edge.confident) if confident_only else (lambda _: True),
+                # Guessed hops may extend every chain found so far.
+                again=not confident_only,
+            )
         return summaries
+
+    def _blocking_seed(self, confident_only: bool, node: Node, edge: Edge) -> Summary | None:
+        if edge.sink is None or (confident_only and not edge.confident):
+            return None
+        hop = ChainHop(edge.sink.name, self.store.path_of(node.module), edge.site.span[0])
+        return Summary(edge.sink, (hop,), Confidence.HIGH if confident_only else Confidence.LOW)
+
+    def _blocking_hop(
+        self, confident_only: bool, caller: Node, edge: Edge, callee: Node, below: Summary
+    ) -> Summary:
+        return Summary(
+            below.sink,
+            (*self.first_hops(edge, callee, caller.module), *below.hops),
+            below.confidence if edge.confident and confident_only else Confidence.LOW,
+        )
+
+    def propagate(
+        self,
+        nodes: Iterable[Node],
+        found: dict[Node, S],
+        seed: Callable[[Node, Edge], S | None],
+        extend: Callable[[Node, Edge, Node, S], S],
+        follow: Callable[[Edge], bool],
+        again: bool = False,
+    ) -> None:
+        """Breadth-first from the sync functions whose own edges ``seed`` an effect, backwards
+        to their sync callers along the edges ``follow`` accepts: each function gets the effect
+        of its nearest seed (``found`` is filled in; with ``again``, what it already holds
+        propagates too). The one graph walk of every summary (blocking, loop affinity)."""
+        callers: dict[Node, list[tuple[Node, Edge]]] = {}
+        frontier: deque[Node] = deque()
+        for node in nodes:
+            function = self.store.function(node.fid)
+            if function is None or function.is_async:
+                continue
+            for edge in self.graph.edges(node):
+                if not follow(edge):
+                    continue
+                if node not in found:
+                    effect = seed(node, edge)
+                    if effect is not None:
+                        found[node] = effect
+                        frontier.append(node)
+                for target in edge.targets:
+                    callers.setdefault(target, []).append((node, edge))
+        if again:
+            frontier = deque(dict.fromkeys([*frontier, *found]))
+        while frontier:
+            callee = frontier.popleft()
+            for caller, edge in callers.get(callee, ()):
+                if caller in found:
+                    continue
+                caller_function = self.store.function(caller.fid)
+                if caller_function is None or caller_function.is_async:
+                    continue
+                found[caller] = extend(caller, edge, callee, found[callee])
+                frontier.append(caller)
 
     def first_hops(self, edge: Edge, callee: Node, module: str) -> tuple[ChainHop, ...]:
         """The hop(s) of one call: the callee, preceded by the helper it was passed through."""
@@ -98,6 +130,13 @@ class Effects:
         if edge.via is not None:
             hops = (ChainHop(self.display_name(edge.via), path, line), *hops)
         return hops
+
+    def label(self, node: Node) -> str:
+        """The short name of a function in a message: ``Repo.load`` or ``load``."""
+        parts = self.display_name(node).split(".")
+        if len(parts) >= 2 and parts[-2][:1].isupper():
+            return ".".join(parts[-2:])
+        return parts[-1]
 
     def display_name(self, node: Node) -> str:
         """``app.exports.MonthlyExport.run`` for a base-class method run on a subclass."""

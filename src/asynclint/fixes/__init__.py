@@ -5,7 +5,11 @@ Each fix kind names a transform:
 * ``asyncio-sleep`` (safe): ``time.sleep(x)`` -> ``await asyncio.sleep(x)`` (anyio/trio when
   the module uses them);
 * ``to-thread`` (unsafe): ``f(a, k=v)`` -> ``await asyncio.to_thread(f, a, k=v)``, or
-  ``run_in_threadpool`` in FastAPI/Starlette modules;
+  ``run_in_threadpool`` in FastAPI/Starlette modules, the module's own offload under anyio/trio;
+  with a ``scope``, the whole expression in a ``lambda`` (its arguments block too);
+* ``to-thread-iter`` (unsafe): a lazy iterable consumed in the thread (``list``);
+* ``to-thread-block`` (unsafe): statements that own a thread-bound object, moved together into
+  a local function run in one thread;
 * ``make-sync`` (unsafe): ``async def`` -> ``def`` for a function that never awaits.
 
 The engine re-checks the file after :func:`apply_fixes` and applies again until nothing changes.
@@ -23,12 +27,21 @@ import libcst as cst
 from asynclint.fixes.context import FixContext
 from asynclint.fixes.imports import import_insertion
 from asynclint.fixes.text import Replacement, apply_replacements
-from asynclint.fixes.transforms import ASYNCIO_SLEEP, MAKE_SYNC, TO_THREAD, Plan, plan_fix
+from asynclint.fixes.transforms import (
+    ASYNCIO_SLEEP,
+    MAKE_SYNC,
+    TO_THREAD,
+    TO_THREAD_BLOCK,
+    TO_THREAD_ITER,
+    Plan,
+    plan_fix,
+)
+from asynclint.fixes.unused import unused_imports
 from asynclint.models import Applicability, Edit, Finding, Fix
 
 __all__ = ["FIX_KINDS", "FixOutcome", "apply_fixes", "describe_fix", "describe_fixes"]
 
-FIX_KINDS = (ASYNCIO_SLEEP, TO_THREAD, MAKE_SYNC)
+FIX_KINDS = (ASYNCIO_SLEEP, TO_THREAD, TO_THREAD_ITER, TO_THREAD_BLOCK, MAKE_SYNC)
 
 
 @dataclass(frozen=True)
@@ -63,9 +76,7 @@ def _describe(context: FixContext | None, finding: Finding) -> Fix | None:
     plan = plan_fix(context, finding)
     if isinstance(plan, str):
         return None
-    replacements = [plan.replacement]
-    if plan.import_lines:
-        replacements.append(_import_replacement(context, plan.import_lines))
+    replacements = _replacements(context, [plan], _first_party([finding]))
     # Lines and columns of the parsed text are the file's.
     edits = tuple(
         Edit(context.text.span(r.start, r.end), r.content)
@@ -88,7 +99,15 @@ def apply_fixes(source: str, findings: Sequence[Finding], *, unsafe: bool) -> Fi
     first by position wins; the caller re-checks and applies again. Returns the original text
     when the result would not parse.
     """
-    ordered = sorted(findings, key=lambda finding: (finding.span.line, finding.span.column))
+    # Blocks first: a statement they move must not gain an `await` from another fix first.
+    ordered = sorted(
+        findings,
+        key=lambda finding: (
+            finding.fix is None or finding.fix.kind != TO_THREAD_BLOCK,
+            finding.span.line,
+            finding.span.column,
+        ),
+    )
     skipped: list[tuple[Finding, str]] = []
     candidates: list[Finding] = []
     for finding in ordered:
@@ -120,10 +139,7 @@ def apply_fixes(source: str, findings: Sequence[Finding], *, unsafe: bool) -> Fi
     if not plans:
         return FixOutcome(source, (), tuple(skipped))
 
-    replacements = [plan.replacement for plan in plans]
-    import_lines = list(dict.fromkeys(line for plan in plans for line in plan.import_lines))
-    if import_lines:
-        replacements.append(_import_replacement(context, tuple(import_lines)))
+    replacements = _replacements(context, plans, _first_party(applied))
     fixed = apply_replacements(source, [context.to_source(r) for r in replacements])
     if not _still_valid(source, fixed):
         skipped.extend((finding, "the fixed code would not parse") for finding in applied)
@@ -150,13 +166,52 @@ def _gate(finding: Finding, *, unsafe: bool) -> str:
     return ""
 
 
-def _import_replacement(context: FixContext, lines: tuple[str, ...]) -> Replacement:
-    return import_insertion(
-        context.module,
-        context.text,
-        lambda node: context.range_of(node).end.line,
-        list(lines),
-    )
+def _replacements(
+    context: FixContext, plans: Sequence[Plan], first_party: frozenset[str]
+) -> list[Replacement]:
+    """The plans' own replacements, the imports they need, and the removal of imports they
+    left unused (in the parsed text)."""
+    replacements = [plan.replacement for plan in plans]
+    import_lines = list(dict.fromkeys(line for plan in plans for line in plan.import_lines))
+    if import_lines:
+        replacements.extend(
+            import_insertion(
+                context.module,
+                context.text,
+                lambda node: (context.range_of(node).start.line, context.range_of(node).end.line),
+                import_lines,
+                first_party,
+            )
+        )
+    dropped = [name for plan in plans for name in plan.dropped]
+    if dropped:
+        fixed = apply_replacements(
+            context.source.text, [context.to_source(r) for r in replacements]
+        )
+        replacements.extend(unused_imports(context, fixed, dropped))
+    return _merged(replacements)
+
+
+def _merged(replacements: list[Replacement]) -> list[Replacement]:
+    """An insertion where another replacement starts joins it (``import time`` replaced by
+    ``import asyncio``): edits shown in reports never share a position."""
+    merged: list[Replacement] = []
+    for replacement in sorted(replacements, key=lambda r: (r.start, r.end)):
+        last = merged[-1] if merged else None
+        if last is not None and last.start == last.end == replacement.start:
+            merged[-1] = Replacement(
+                last.start, replacement.end, last.content + replacement.content
+            )
+        else:
+            merged.append(replacement)
+    return merged
+
+
+def _first_party(findings: Sequence[Finding]) -> frozenset[str]:
+    """Names of the folders holding the file: imports of packages named so are the project's."""
+    from pathlib import PurePath
+
+    return frozenset(part for f in findings for part in PurePath(f.path).parts[:-1])
 
 
 def _still_valid(original: str, fixed: str) -> bool:

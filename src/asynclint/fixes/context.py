@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import cast
@@ -14,6 +15,7 @@ from asynclint import masking
 from asynclint.catalog import builtin_catalog
 from asynclint.cstparse import parse_valid_module
 from asynclint.fixes.imports import ModuleImports, imported_packages
+from asynclint.fixes.names import Names, enclosing_scopes
 from asynclint.fixes.positions import index_nodes
 from asynclint.fixes.text import Replacement, SourceText
 from asynclint.models import Span
@@ -52,6 +54,7 @@ class FixContext:
         self.source = SourceText(source)
         parsed, packages = source, None
         tree = _builtin_tree(source) if focus is not None else None
+        self.tree = tree  # CPython's parse of the whole file (None without a focus)
         if tree is not None and focus is not None:
             parsed, packages = masking.focused(source, tree, focus), imported_packages(tree)
         try:
@@ -67,6 +70,8 @@ class FixContext:
         self._ranges = index.ranges
         self._provided: Mapping[cst.CSTNode, CodeRange] | None = None
         self.imports = ModuleImports.of(self.module, packages)
+        self._names: Names | None = None
+        self._mentions: Counter[str] | None = None
         self._offsets_cache: dict[cst.CSTNode, int] | None = None
         self._calls_by_start: dict[tuple[int, int], list[tuple[cst.Call, CodeRange]]] = {}
         for node, code_range in self._all_ranges().items():
@@ -134,6 +139,26 @@ class FixContext:
             ):
                 return Replacement(start, end, new_text[head : len(new_text) - tail])
         raise AssertionError("a fix changed text outside its node")
+
+    def statement_replacement(self, node: cst.CSTNode, new_node: cst.CSTNode) -> Replacement:
+        """Replace ``node`` (a suite of statements) by rendering its top-level statement again,
+        narrowed to the text that changes: a node whose position leaves out text around it (a
+        block's trailing comment) may move that text too."""
+        statement = self._top_level_statement(node)
+        offsets = self._statement_offsets()
+        if statement is None or statement not in offsets:
+            raise AssertionError("a block fix outside a top-level statement")
+        origin = offsets[statement]
+        old_text = self.module.code_for_node(statement)
+        new_text = self.module.code_for_node(
+            cast(cst.CSTNode, statement.deep_replace(node, new_node))
+        )
+        if self.text.text[origin : origin + len(old_text)] != old_text:
+            # The file's last statement, without a final newline, renders with one.
+            old_text, new_text = old_text[:-1], new_text[:-1]
+            if self.text.text[origin : origin + len(old_text)] != old_text:
+                raise AssertionError("a block fix could not find its statement's text")
+        return Replacement(origin, origin + len(old_text), new_text).narrowed(self.text.text)
 
     def _rendered_alone(
         self, node: cst.CSTNode, new_node: cst.CSTNode, start: int, end: int
@@ -204,6 +229,25 @@ class FixContext:
 
     # -- structure -------------------------------------------------------------------------
 
+    @property
+    def names(self) -> Names:
+        """Which names each scope binds (built when a fix first asks)."""
+        if self._names is None:
+            self._names = Names(self.module, self.imports, self.tree)
+        return self._names
+
+    def mentions(self) -> Counter[str]:
+        """How often the whole file mentions each name (outside import statements)."""
+        if self._mentions is None:
+            tree = self.tree if self.tree is not None else _builtin_tree(self.source.text)
+            nodes = ast.walk(tree) if tree is not None else ()
+            self._mentions = Counter(node.id for node in nodes if isinstance(node, ast.Name))
+        return self._mentions
+
+    def scopes_of(self, node: cst.CSTNode) -> list[cst.CSTNode]:
+        """The function, lambda and comprehension scopes around ``node``, innermost first."""
+        return enclosing_scopes(self.ancestors(node))
+
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self._parents.get(node)
 
@@ -221,6 +265,16 @@ class FixContext:
         for child, parent in self.ancestors(node):
             if isinstance(parent, cst.Lambda) and child is parent.body:
                 return "the call is inside a lambda"
+            # Cleanup runs while the task is being cancelled or closed: an `await` there is
+            # where the cancellation lands, and the cleanup stops half done.
+            if isinstance(parent, cst.Finally):
+                return "the call is in a `finally:` block"
+            if (
+                isinstance(parent, (cst.ExceptHandler, cst.ExceptStarHandler))
+                and child is parent.body
+                and _catches_cancellation(parent)
+            ):
+                return "the call handles a cancellation or a closed generator"
             if isinstance(parent, cst.ClassDef) and child is parent.body:
                 return "the call is in a class body"
             if isinstance(parent, cst.FunctionDef) and child is parent.body:
@@ -286,6 +340,19 @@ def _without_parentheses(
     if len(lpar) == len(node.lpar) and len(rpar) == len(node.rpar):
         return node
     return node.with_changes(lpar=lpar, rpar=rpar)
+
+
+_CANCELLATIONS = frozenset({"CancelledError", "GeneratorExit", "BaseException"})
+
+
+def _catches_cancellation(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
+    """``except:``, ``except BaseException``, ``except (asyncio.CancelledError, ...)``."""
+    caught = handler.type
+    if caught is None:
+        return True
+    names = caught.elements if isinstance(caught, cst.Tuple) else ()
+    expressions = [element.value for element in names] if names else [caught]
+    return any(last_name(expression) in _CANCELLATIONS for expression in expressions)
 
 
 def last_name(expression: cst.BaseExpression) -> str:

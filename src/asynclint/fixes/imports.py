@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -15,10 +16,14 @@ from asynclint.fixes.text import Replacement, SourceText
 class ModuleImports:
     # Local name bound by a top-level ``import X`` / ``import X as Y``, by module.
     module_names: dict[str, str] = field(default_factory=dict)
+    # Every local name bound so, by module (``import asyncio`` and ``import asyncio as aio``).
+    module_aliases: dict[str, list[str]] = field(default_factory=dict)
     # Local name bound by a top-level ``from M import N [as L]``, by (M, N).
     from_names: dict[tuple[str, str], str] = field(default_factory=dict)
     # Top-level packages imported anywhere in the file, in any form.
     packages: set[str] = field(default_factory=set)
+    # Local name bound by a top-level relative ``from ..m import N [as L]``, by ("..m", N).
+    relative_names: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, module: cst.Module, packages: set[str] | None = None) -> ModuleImports:
@@ -38,6 +43,8 @@ class ModuleImports:
         if isinstance(statement, cst.Import):
             for alias in statement.names:
                 dotted = _dotted(alias.name)
+                local = _dotted(alias.asname.name) if alias.asname is not None else dotted
+                self.module_aliases.setdefault(dotted, []).append(local)
                 if alias.asname is not None:
                     self.module_names.setdefault(dotted, _dotted(alias.asname.name))
                 else:
@@ -45,6 +52,19 @@ class ModuleImports:
                     self.module_names.setdefault(dotted, dotted)
                     root = dotted.split(".")[0]
                     self.module_names.setdefault(root, root)
+        elif (
+            isinstance(statement, cst.ImportFrom)
+            and statement.relative
+            and not isinstance(statement.names, cst.ImportStar)
+        ):
+            source = "." * len(statement.relative) + (
+                _dotted(statement.module) if statement.module is not None else ""
+            )
+            for alias in statement.names:
+                local = _dotted(alias.asname.name) if alias.asname is not None else None
+                self.relative_names.setdefault(
+                    (source, _dotted(alias.name)), local or _dotted(alias.name)
+                )
         elif (
             isinstance(statement, cst.ImportFrom)
             and statement.module is not None
@@ -121,38 +141,145 @@ def imported_function(imports: ModuleImports, sources: tuple[str, ...], name: st
 def import_insertion(
     module: cst.Module,
     text: SourceText,
-    end_line_of: Callable[[cst.CSTNode], int],
+    lines_of: Callable[[cst.CSTNode], tuple[int, int]],
+    lines: list[str],
+    first_party: frozenset[str] = frozenset(),
+) -> list[Replacement]:
+    """Where the import ``lines`` go: each in its isort/ruff section (future, standard library,
+    third party, first party, local) and in order there (``import x`` before ``from x import``,
+    then by module), a new section where the file has none; after the docstring when the file
+    has no leading imports. ``first_party``: top-level names of the project's own packages."""
+    block = _leading_imports(module)
+    if not block:
+        return [_after_docstring(module, text, lines_of, lines)]
+    newline = module.default_newline
+    groups: list[list[cst.SimpleStatementLine]] = []
+    for statement in block:
+        if not groups or statement.leading_lines:
+            groups.append([])
+        groups[-1].append(statement)
+    replacements = []
+    for line in sorted(lines, key=lambda item: _order(item, first_party)):
+        section, key = _order(line, first_party)
+        # A group holding imports of this section (most of them, the same package first); in
+        # it, the place among those imports that keeps isort's order.
+        same = [
+            [s for s in group if _statement_key(s, first_party)[0] == section] for group in groups
+        ]
+        same = [members for members in same if members]
+        if same:
+            members = max(same, key=lambda members: (_shares_package(members, line), len(members)))
+            later = [s for s in members if _statement_key(s, first_party)[1] > key]
+            if later:
+                offset = text.line_start(lines_of(later[0])[0])
+                replacements.append(Replacement(offset, offset, line + newline))
+            else:
+                offset = text.line_start(lines_of(members[-1])[1] + 1)
+                prefix = _at_end(text, offset)
+                replacements.append(Replacement(offset, offset, prefix + line + newline))
+            continue
+        after = [g for g in groups if _section_of(g, first_party) > section]
+        if after:
+            offset = text.line_start(lines_of(after[0][0])[0])
+            replacements.append(Replacement(offset, offset, line + newline + newline))
+        else:
+            offset = text.line_start(lines_of(groups[-1][-1])[1] + 1)
+            block_text = _at_end(text, offset) + newline + line + newline
+            replacements.append(Replacement(offset, offset, block_text))
+    return replacements
+
+
+# isort's sections, in file order.
+_FUTURE, _STDLIB, _THIRD_PARTY, _FIRST_PARTY, _LOCAL = range(5)
+
+
+def _order(line: str, first_party: frozenset[str]) -> tuple[int, tuple[bool, str]]:
+    statement = cst.parse_statement(line + "\n")
+    assert isinstance(statement, cst.SimpleStatementLine)
+    return _statement_key(statement, first_party)
+
+
+def _statement_key(
+    statement: cst.SimpleStatementLine, first_party: frozenset[str]
+) -> tuple[int, tuple[bool, str]]:
+    """Section, then (``from`` form, module) as isort sorts them by default."""
+    small = statement.body[0]
+    if isinstance(small, cst.ImportFrom):
+        name = ("." * len(small.relative)) + (_dotted(small.module) if small.module else "")
+        return _section(name, first_party), (True, name.lower())
+    assert isinstance(small, cst.Import)
+    name = _dotted(small.names[0].name)
+    return _section(name, first_party), (False, name.lower())
+
+
+def _section(name: str, first_party: frozenset[str]) -> int:
+    top = name.split(".")[0]
+    if name.startswith("."):
+        return _LOCAL
+    if top == "__future__":
+        return _FUTURE
+    if top in sys.stdlib_module_names:
+        return _STDLIB
+    return _FIRST_PARTY if top in first_party else _THIRD_PARTY
+
+
+def _section_of(group: list[cst.SimpleStatementLine], first_party: frozenset[str]) -> int:
+    """The section most of a group's statements belong to."""
+    sections = [_statement_key(statement, first_party)[0] for statement in group]
+    return max(set(sections), key=sections.count)
+
+
+def _shares_package(group: list[cst.SimpleStatementLine], line: str) -> bool:
+    top = _order(line, frozenset())[1][1].split(".")[0]
+    return any(_statement_key(s, frozenset())[1][1].split(".")[0] == top for s in group)
+
+
+def _leading_imports(module: cst.Module) -> list[cst.SimpleStatementLine]:
+    block: list[cst.SimpleStatementLine] = []
+    for index, statement in enumerate(module.body):
+        if index == 0 and _is_docstring(statement):
+            continue
+        if not _is_import_line(statement):
+            break
+        assert isinstance(statement, cst.SimpleStatementLine)
+        block.append(statement)
+    return block
+
+
+def _at_end(text: SourceText, offset: int) -> str:
+    """A line break to add first when inserting after the last line of a file without one."""
+    return "" if offset < len(text.text) or _ends_with_break(text) else _newline_of(text)
+
+
+def _newline_of(text: SourceText) -> str:
+    return "\r\n" if "\r\n" in text.text else "\r" if "\r" in text.text else "\n"
+
+
+def _after_docstring(
+    module: cst.Module,
+    text: SourceText,
+    lines_of: Callable[[cst.CSTNode], tuple[int, int]],
     lines: list[str],
 ) -> Replacement:
-    """Insert import lines after the docstring, ``from __future__`` lines and leading imports."""
+    """Insert import lines after the docstring, or at the top after header comments."""
     newline = module.default_newline
     block = newline.join(lines) + newline
     body = module.body
-    last_import: cst.CSTNode | None = None
-    docstring: cst.CSTNode | None = None
-    for index, statement in enumerate(body):
-        if index == 0 and _is_docstring(statement):
-            docstring = statement
-        elif _is_import_line(statement):
-            last_import = statement
-        else:
-            break
-    anchor = last_import or docstring
-    if anchor is None:
+    docstring = body[0] if body and _is_docstring(body[0]) else None
+    if docstring is None:
         # Top-of-file comments (shebang, licence) all belong to the header.
         first_line = len(module.header) + 1
         offset = text.line_start(first_line)
-        if not text.line_is_blank(first_line) and not (body and _is_import_line(body[0])):
+        if not text.line_is_blank(first_line):
             block += newline
         return Replacement(offset, offset, block)
-    next_line = end_line_of(anchor) + 1
+    next_line = lines_of(docstring)[1] + 1
     offset = text.line_start(next_line)
     if next_line > text.line_count or (offset == len(text.text) and not _ends_with_break(text)):
         block = newline + block
-    if last_import is None:
-        block = newline + block
-        if not text.line_is_blank(next_line):
-            block += newline
+    block = newline + block
+    if not text.line_is_blank(next_line):
+        block += newline
     return Replacement(offset, offset, block)
 
 

@@ -23,6 +23,18 @@ class Replacement:
     def overlaps(self, other: Replacement) -> bool:
         return self.start < other.end and other.start < self.end
 
+    def narrowed(self, text: str) -> Replacement:
+        """The same change without the text it keeps at either end (so that it meets fewer
+        other fixes)."""
+        old, new = text[self.start : self.end], self.content
+        head = 0
+        while head < min(len(old), len(new)) and old[head] == new[head]:
+            head += 1
+        tail = 0
+        while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+            tail += 1
+        return Replacement(self.start + head, self.end - tail, new[head : len(new) - tail])
+
 
 class SourceText:
     """Converts between string offsets and 1-based (line, column) positions of one text."""

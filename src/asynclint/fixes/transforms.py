@@ -7,13 +7,17 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from asynclint.fixes.block import plan_block
 from asynclint.fixes.context import FixContext, last_name
-from asynclint.fixes.imports import NameRequest, imported_function, module_attribute
+from asynclint.fixes.imports import NameRequest
+from asynclint.fixes.offload import in_neutral_package, plan_call, plan_consumed
 from asynclint.fixes.text import Replacement
-from asynclint.models import Finding
+from asynclint.models import Finding, Span
 
 ASYNCIO_SLEEP = "asyncio-sleep"
 TO_THREAD = "to-thread"
+TO_THREAD_ITER = "to-thread-iter"
+TO_THREAD_BLOCK = "to-thread-block"
 MAKE_SYNC = "make-sync"
 
 
@@ -27,6 +31,8 @@ class Plan:
     # The function that gains an `await` / loses its `async`: the two must not meet in one pass.
     awaits_in: cst.FunctionDef | None = None
     made_sync: cst.FunctionDef | None = None
+    # Local names whose use the fix removed (``time`` of ``time.sleep``): their imports may go.
+    dropped: tuple[str, ...] = ()
 
     @property
     def import_lines(self) -> tuple[str, ...]:
@@ -49,9 +55,15 @@ def plan_fix(context: FixContext, finding: Finding) -> Plan | str:
     return planner(context, finding)
 
 
-def _awaitable_call(context: FixContext, finding: Finding) -> cst.Call | str:
-    """The finding's call, or why an ``await`` cannot be written where it stands."""
-    call = context.find_call(finding.span, finding.snippet)
+def _awaitable_call(
+    context: FixContext, finding: Finding, span: Span | None = None
+) -> cst.Call | str:
+    """The finding's call (or the one at ``span``), or why an ``await`` cannot be written where
+    it stands."""
+    if span is None:
+        call = context.find_call(finding.span, finding.snippet)
+    else:
+        call = context.find_call(span)
     if call is None:
         return "no call at the finding's position"
     return _await_reason(context, call) or call
@@ -67,14 +79,32 @@ def _plan_sleep(context: FixContext, finding: Finding) -> Plan | str:
         return "sleep takes exactly one positional argument"
     imports = context.imports
     library = "anyio" if imports.uses("anyio") else "trio" if imports.uses("trio") else "asyncio"
-    sleep = module_attribute(imports, library, "sleep")
+    if library == "asyncio" and in_neutral_package(finding):
+        return "the code belongs to a backend-neutral library: asyncio's sleep would tie it"
+    sleep = context.names.module_attribute(library, "sleep", context.scopes_of(call))
     new_call = call.with_changes(func=cst.parse_expression(sleep.expression), lpar=(), rpar=())
     return Plan(
         replacement=context.replacement(call, _awaited(context, call, new_call)),
         names=(sleep,),
         description=f"Replace with `await {sleep.expression}(...)`",
         awaits_in=context.enclosing_function(call),
+        dropped=_dropped_name(context, call),
     )
+
+
+def _dropped_name(context: FixContext, call: cst.Call) -> tuple[str, ...]:
+    """The imported name the sleep call used: ``time`` of ``time.sleep``, ``nap`` of ``nap``."""
+    root = call.func
+    while isinstance(root, cst.Attribute):
+        root = root.value
+    if not isinstance(root, cst.Name):
+        return ()
+    imports = context.imports
+    if root.value == imports.module_names.get("time") or root.value in (
+        local for (module, _), local in imports.from_names.items() if module == "time"
+    ):
+        return (root.value,)
+    return ()
 
 
 def _is_sleep(context: FixContext, call: cst.Call, finding: Finding) -> bool:
@@ -88,75 +118,63 @@ def _is_sleep(context: FixContext, call: cst.Call, finding: Finding) -> bool:
     )
 
 
-def _contains(node: cst.CSTNode, kinds: tuple[type[cst.CSTNode], ...]) -> bool:
-    """Whether ``node`` or a node inside it is one of ``kinds`` (without importing matchers,
-    which costs more than a fix)."""
-    todo = [node]
-    while todo:
-        current = todo.pop()
-        if isinstance(current, kinds):
-            return True
-        todo.extend(current.children)
-    return False
-
-
 def _plan_to_thread(context: FixContext, finding: Finding) -> Plan | str:
-    call = _awaitable_call(context, finding)
+    """The call in a thread; with a ``scope``, the whole call holding it (arguments and all)."""
+    assert finding.fix is not None
+    call = _awaitable_call(context, finding, finding.fix.scope)
     if isinstance(call, str):
         return call
     if context.is_offloaded_callable(call):
         return "the call is already handed to an offload wrapper"
-    if _contains(call.func, (cst.Call, cst.Await, cst.Yield, cst.NamedExpr)):
-        return "the callee is computed by a call; offload it by hand"
-    offload = _offload_function(context, call)
-    if isinstance(offload, str):
-        return offload
-    separator: cst.BaseParenthesizableWhitespace = cst.SimpleWhitespace(" ")
-    if isinstance(call.whitespace_before_args, cst.ParenthesizedWhitespace):
-        separator = call.whitespace_before_args  # one argument per line stays that way
-    arguments = tuple(_parenthesize_bare_generator(arg) for arg in call.args)
-    callee = cst.Arg(value=call.func, comma=cst.Comma(whitespace_after=separator))
-    if not call.args:
-        callee = cst.Arg(value=call.func)
-    new_call = cst.Call(
-        func=cst.parse_expression(offload.expression),
-        args=(callee, *arguments),
-        whitespace_before_args=call.whitespace_before_args,
-    )
-    callee_text = context.module.code_for_node(call.func)
+    planned = plan_call(context, call, finding, whole=finding.fix.scope is not None)
+    if isinstance(planned, str):
+        return planned
+    new_call, offload, runs = planned
     return Plan(
         replacement=context.replacement(call, _awaited(context, call, new_call)),
-        names=(offload,),
-        description=f"Run `{callee_text}` in a thread: `await {offload.expression}(...)`",
+        names=(offload.name,),
+        description=f"Run {runs} in a thread: `await {offload.name.expression}(...)`",
         awaits_in=context.enclosing_function(call),
     )
 
 
-def _parenthesize_bare_generator(arg: cst.Arg) -> cst.Arg:
-    """``f(x for x in y)`` may omit the generator's parentheses; ``g(f, x for x in y)`` may not."""
-    if isinstance(arg.value, cst.GeneratorExp) and not arg.value.lpar:
-        generator = arg.value.with_changes(lpar=(cst.LeftParen(),), rpar=(cst.RightParen(),))
-        return arg.with_changes(value=generator)
-    return arg
+def _plan_to_thread_iter(context: FixContext, finding: Finding) -> Plan | str:
+    """A lazy iterable consumed in the thread, where the loop iterates it."""
+    assert finding.fix is not None
+    call = _awaitable_call(context, finding, finding.fix.scope)
+    if isinstance(call, str):
+        return call
+    # Without a scope the finding is the call itself (``os.walk(p)``): making it blocks too.
+    planned = plan_consumed(context, call, finding, blocks_itself=finding.fix.scope is None)
+    if isinstance(planned, str):
+        return planned
+    new_call, offload = planned
+    return Plan(
+        replacement=context.replacement(call, _awaited(context, call, new_call)),
+        names=(offload.name,),
+        description=(
+            f"Iterate `{context.module.code_for_node(call.func)}(...)` in a thread: "
+            f"`await {offload.name.expression}(...)` gives a list"
+        ),
+        awaits_in=context.enclosing_function(call),
+    )
 
 
-def _offload_function(context: FixContext, call: cst.Call) -> NameRequest | str:
-    imports = context.imports
-    keywords = [arg for arg in call.args if arg.keyword is not None or arg.star == "**"]
-    if imports.uses("fastapi") or imports.uses("starlette"):
-        if any(arg.keyword is not None and arg.keyword.value == "func" for arg in keywords):
-            return "a keyword argument named `func` clashes with run_in_threadpool"
-        sources = ("fastapi.concurrency", "starlette.concurrency")
-        if not imports.uses("fastapi"):
-            sources = ("starlette.concurrency",)
-        return imported_function(imports, sources, "run_in_threadpool")
-    # Under anyio or trio asyncio.to_thread may have no loop to run on: use their own wrapper.
-    for library in () if imports.uses("asyncio") else ("anyio", "trio"):
-        if imports.uses(library):
-            if keywords:
-                return f"{library}.to_thread.run_sync takes no keyword arguments"
-            return module_attribute(imports, library, "to_thread.run_sync")
-    return module_attribute(imports, "asyncio", "to_thread")
+def _plan_to_thread_block(context: FixContext, finding: Finding) -> Plan | str:
+    block = plan_block(context, finding)
+    if isinstance(block, str):
+        return block
+    name = block.offload.name
+    replacement = context.statement_replacement(block.suite, block.new_suite)
+    return Plan(
+        replacement=replacement,
+        names=(name,),
+        description=(
+            f"Run lines {block.first_line}-{block.last_line} in one thread, as a local "
+            f"function: `await {name.expression}(...)` (what they open stays in that thread)"
+        ),
+        awaits_in=block.function,
+    )
 
 
 def _plan_make_sync(context: FixContext, finding: Finding) -> Plan | str:
@@ -244,5 +262,7 @@ def _awaited(context: FixContext, call: cst.Call, new_call: cst.Call) -> cst.Awa
 _PLANNERS: dict[str, Callable[[FixContext, Finding], Plan | str]] = {
     ASYNCIO_SLEEP: _plan_sleep,
     TO_THREAD: _plan_to_thread,
+    TO_THREAD_ITER: _plan_to_thread_iter,
+    TO_THREAD_BLOCK: _plan_to_thread_block,
     MAKE_SYNC: _plan_make_sync,
 }

@@ -110,11 +110,21 @@ def _source_block(finding: Finding, options: ReportOptions, paint: _Painter) -> 
     ]
 
 
+def _note(finding: Finding) -> str:
+    """Why a finding has only a suggestion, where the engine said (e.g. the code needs the loop)."""
+    fix = finding.fix
+    if fix is None or fix.applicability is not Applicability.DISPLAY:
+        return ""
+    return fix.description if fix.description != finding.suggestion else ""
+
+
 def _finding_block(finding: Finding, options: ReportOptions, paint: _Painter) -> list[str]:
     out = [_headline(finding, options, paint)]
     if not options.show_source:
         if finding.suggestion:
             out.append(f"    {paint('help', 'green')}: {finding.suggestion}")
+        if _note(finding):
+            out.append(f"    note: {_note(finding)}")
         return out
     out.extend(_source_block(finding, options, paint))
     if finding.suggestion:

@@ -17,10 +17,16 @@ LOOP_STALL = (
 
 TO_THREAD_FIX = (
     "`--fix --unsafe-fixes` wraps the call as `await asyncio.to_thread(func, *args)` (or "
-    "`await run_in_threadpool(func, *args)` in a module that already uses Starlette's helper). "
-    "The fix is unsafe: the function then runs in another thread, which matters for code that is "
-    "not thread-safe or relies on thread-local state. When the blocking call is reached through "
-    "a helper, the fix offloads the helper call in the async function. An async FastAPI route "
-    "or dependency that never awaits can instead be turned into a plain `def` (unsafe fix "
-    "`make-sync`), so FastAPI runs it in its threadpool."
+    "`await run_in_threadpool(func, *args)` in a module that already uses Starlette's helper, "
+    "`anyio.to_thread.run_sync` in anyio code); when an argument blocks too, the whole "
+    "expression goes to the thread in one `lambda`, and a lazy iterable goes there with the "
+    "loop that consumes it. The fix is unsafe: the function then runs in another thread, which "
+    "matters for code that is not thread-safe or relies on thread-local state. It is never "
+    "offered for code that needs the running event loop (`get_running_loop`, `create_task`, "
+    "asyncio objects' methods, through any helper): that finding keeps a display-only note "
+    "saying why. A sqlite3 connection or an ORM session moves only together with the statements "
+    "that open and use it (one local function, one thread). When the blocking call is reached "
+    "through a helper, the fix offloads the helper call in the async function. An async FastAPI "
+    "route or dependency that never awaits and needs no loop can instead be turned into a plain "
+    "`def` (unsafe fix `make-sync`), so FastAPI runs it in its threadpool."
 )

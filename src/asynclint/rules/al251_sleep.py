@@ -46,10 +46,12 @@ RULES = (
         fix_safety=(
             "Safe fix: `time.sleep(x)` written directly in an async function becomes "
             "`await asyncio.sleep(x)` (`await anyio.sleep(x)` / `await trio.sleep(x)` when the "
-            "module already uses anyio or trio), adding the import if needed. Both wait the same "
-            "time; only the loop is freed. A sleep reached through a sync helper cannot be "
-            "awaited there: for it the unsafe fix offloads the helper call with "
-            "`await asyncio.to_thread(...)`."
+            "module already uses anyio or trio), adding the import in its isort section (under "
+            "an alias when a local name shadows the module) and removing `import time` when "
+            "nothing else uses it. Both wait the same time; only the loop is freed. No `await` "
+            "is written in a `finally:` block or a handler of `CancelledError`: there the sleep "
+            "stays a suggestion. A sleep reached through a sync helper cannot be awaited there: "
+            "for it the unsafe fix offloads the helper call with `await asyncio.to_thread(...)`."
         ),
         peer_codes=("ASYNC251",),
     ),
