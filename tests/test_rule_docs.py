@@ -12,6 +12,7 @@ import pytest
 
 from asynclint.api import check_source
 from asynclint.config import Settings
+from asynclint.models import Severity
 from asynclint.ruledocs import render_json, render_markdown, render_rule_markdown, render_text
 from asynclint.rules import Rule, all_rules, get_rule, peer_code_map
 
@@ -116,8 +117,18 @@ def test_render_json_round_trips_the_rule() -> None:
     assert data["code"] == "AL230"
     assert data["peer_codes"] == ["ASYNC230", "ASYNC231"]
     assert data["url"] == rule.url
-    fields = {key: value for key, value in data.items() if key not in ("peer_codes", "url")}
-    assert Rule(**fields, peer_codes=tuple(data["peer_codes"])) == rule  # type: ignore[arg-type]
+    assert data["severity"] == "medium"
+    fields = {
+        key: value for key, value in data.items() if key not in ("peer_codes", "url", "severity")
+    }
+    assert (
+        Rule(
+            **fields,  # type: ignore[arg-type]
+            peer_codes=tuple(data["peer_codes"]),  # type: ignore[arg-type]
+            severity=Severity(data["severity"]),
+        )
+        == rule
+    )
 
 
 def test_markdown_anchors_match_rule_urls() -> None:

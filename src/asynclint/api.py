@@ -290,7 +290,7 @@ def result_of(session: Session) -> RunResult:
     else:
         findings = [*session.errors, *session.direct_findings, *session.analysis.findings]
         suppressed = _suppressed_filter(session)
-        kept = [f for f in findings if settings.is_selected(f.code) and not suppressed(f)]
+        kept = [f for f in findings if settings.is_reported(f) and not suppressed(f)]
         kept = _dedupe(sorted(kept, key=Finding.sort_key))
         if session.cache is not None and session.run_key:
             session.cache.put_run(session.run_key, kept)
@@ -344,7 +344,7 @@ def check_source(
         (
             f
             for f in analysis.findings
-            if settings.is_selected(f.code) and not _line_suppressed(suppressions, f, peers)
+            if settings.is_reported(f) and not _line_suppressed(suppressions, f, peers)
         ),
         key=Finding.sort_key,
     )

@@ -49,6 +49,8 @@ Schema of a catalog file (all tables optional)::
     fix = "to-thread"
 
     unless = { wait = false }     # optional: not blocking when called with this literal keyword
+    severity = "low"              # optional: high, medium or low; the rule's when omitted
+
 
     [[callbacks]]                 # loop methods that later run a callable argument ON the loop
     methods = ["call_soon"]       # by method name, on any receiver
@@ -69,6 +71,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
+
+from asynclint.models import Severity
+from asynclint.rules import default_severity
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -91,6 +96,8 @@ class Blocking:
     fix: str = ""
     # Keyword arguments (name, literal) with which the call does not block: shutdown(wait=False).
     unless: tuple[tuple[str, object], ...] = ()
+    # What the call waits for: the network or a database (high), file data (medium), metadata.
+    severity: Severity = Severity.HIGH
 
 
 @dataclass(frozen=True, slots=True)
@@ -407,4 +414,14 @@ def _blocking(raw: Mapping[str, object], source: str, *, required: bool) -> Bloc
     unless = raw.get("unless", {})
     if not isinstance(unless, dict):
         raise CatalogError(f"{source}: 'unless' must be a table of keyword = literal")
-    return Blocking(code, suggestion, fix, tuple(sorted(unless.items())))
+    severity = raw.get("severity")
+    if severity is None:
+        level = default_severity(code)
+    elif severity in _SEVERITIES:
+        level = Severity(severity)
+    else:
+        raise CatalogError(f"{source}: 'severity' must be high, medium or low, got {severity!r}")
+    return Blocking(code, suggestion, fix, tuple(sorted(unless.items())), level)
+
+
+_SEVERITIES = tuple(level.value for level in Severity)

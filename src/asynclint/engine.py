@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from asynclint.analysis import Edge, FunctionId, Node, Program, Summary
 from asynclint.analysis.resolve import function_of
@@ -18,6 +18,13 @@ from asynclint.rules import get_rule
 class Analysis:
     findings: list[Finding]
     by_function: dict[FunctionId, list[Finding]]
+    # Calls that block on their first run only (cached or memoised work), not reported by
+    # default: ``routes`` shows them as "first call only".
+    first_call: dict[FunctionId, list[Finding]] = field(default_factory=dict)
+
+
+# Code that runs once when the app starts or stops: there, the first call is the call.
+_RUNS_ONCE = ("lifespan", "startup handler", "shutdown handler")
 
 
 def run_analysis(
@@ -80,31 +87,78 @@ def analyse(
     summaries = project.effects.summarise(roots)
     findings: list[Finding] = []
     by_function: dict[FunctionId, list[Finding]] = {}
+    first_call: dict[FunctionId, list[Finding]] = {}
     for root in roots:
         fid = root.fid
         function = project.function(fid)
         if function is None:
             continue
         context = model.contexts.get(fid) or _default_context(function)
-        # One finding per call site (a wrapped call has two edges): a certain chain wins over
-        # a guessed one, whichever edge came first.
+        at_start = context in _RUNS_ONCE
+        # One finding per call site (a wrapped call has two edges): the preferred chain wins,
+        # whichever edge came first.
         by_site: dict[int, Finding] = {}
         for edge in project.graph.edges(root):
             finding = _finding(project, fid, function, edge, summaries, context)
             if finding is None:
                 continue
+            if finding.once and at_start:
+                finding = replace(finding, once=False, confidence=Confidence.HIGH)
             kept = by_site.get(id(edge.site))
-            if kept is None or (
-                kept.confidence is Confidence.LOW and finding.confidence is Confidence.HIGH
-            ):
+            if kept is None or _preference(finding) < _preference(kept):
                 by_site[id(edge.site)] = finding
-        for finding in by_site.values():
-            if finding.confidence is Confidence.LOW and not include_low_confidence:
+        for finding in _one_per_position(by_site.values()):
+            if finding.once:
+                first_call.setdefault(fid, []).append(finding)
+                if not include_low_confidence:
+                    continue
+                finding = replace(finding, confidence=Confidence.LOW)
+            elif finding.confidence is Confidence.LOW and not include_low_confidence:
                 continue
             findings.append(finding)
             by_function.setdefault(fid, []).append(finding)
     _offer_make_sync(project, model, by_function, findings)
-    return Analysis(findings, by_function)
+    return Analysis(findings, by_function, first_call)
+
+
+def _preference(finding: Finding) -> tuple[bool, bool, int, int]:
+    """Sorts the finding a call site shows first: certain, every call, most severe, shortest."""
+    return (
+        finding.confidence is Confidence.LOW,
+        finding.once,
+        finding.severity.rank,
+        len(finding.chain),
+    )
+
+
+def _one_per_position(found: Iterable[Finding]) -> list[Finding]:
+    """One finding per position: ``conn.execute(q).fetchall()`` and ``self.repo.get()`` start
+    where ``conn.execute(q)`` and the read of ``self.repo`` start; the preferred one is reported
+    and counts the blocking calls of the others."""
+    by_start: dict[tuple[int, int], list[Finding]] = {}
+    for finding in found:
+        by_start.setdefault((finding.span.line, finding.span.column), []).append(finding)
+    kept = []
+    for group in by_start.values():
+        # Equally severe: the inner call, which runs first (`open(p)` of `open(p).read()`).
+        group.sort(
+            key=lambda item: (*_preference(item)[:3], item.span.end_line, item.span.end_column)
+        )
+        best = group[0]
+        others = list(best.others)
+        for other in group[1:]:
+            for hop in (_sink_hop(other), *other.others):
+                if hop not in others and hop != _sink_hop(best):
+                    others.append(hop)
+        kept.append(replace(best, others=tuple(others)) if len(group) > 1 else best)
+    return kept
+
+
+def _sink_hop(finding: Finding) -> ChainHop:
+    """The blocking call a finding ends at, and where it is written."""
+    if finding.chain:
+        return finding.chain[-1]
+    return ChainHop(finding.target, finding.path, finding.span.line)
 
 
 def _offer_make_sync(
@@ -167,9 +221,9 @@ def _finding(
     dispatch: Dispatch | None = None
     is_call = isinstance(site, CallSite)
     shown = f"`{site.text}()`" if is_call else _site_phrase(site.kind, site.text)
+    others: tuple[ChainHop, ...] = ()
     if edge.sink is not None:
-        sink, chain, confidence = edge.sink, (), Confidence.HIGH
-        target = sink.name
+        sink, chain, confidence, once = edge.sink, (), Confidence.HIGH, edge.once
         aside = (
             f" (`{sink.name}`)"
             if is_call and sink.name not in (site.text, _short(site.text))
@@ -180,12 +234,12 @@ def _finding(
         blocking = [target for target in edge.targets if target in summaries]
         if not blocking:
             return None
-        callee = min(blocking, key=lambda target: len(summaries[target].hops))
+        callee = min(blocking, key=lambda target: summaries[target].preference())
         summary = summaries[callee]
         sink = summary.sink
         chain = (*project.effects.first_hops(edge, callee, fid[0]), *summary.hops)
         confidence = summary.confidence if edge.confident else Confidence.LOW
-        target = sink.name
+        once = summary.once or edge.once
         route = " → ".join(
             _hop_label(hop, index == len(chain) - 1) for index, hop in enumerate(chain)
         )
@@ -193,6 +247,11 @@ def _finding(
         if edge.dispatch:
             message += _implementations_note(edge, len(blocking))
             dispatch = Dispatch(edge.dispatch, len(blocking), len(edge.targets))
+        others = _other_calls(project, blocking, chain[-1], confidence, bool(once))
+    if others:
+        message += f" (+{len(others)} other blocking call{'s' if len(others) > 1 else ''})"
+    if once:
+        message += f"; on the first call only: `{_short(once)}` caches its result"
     code = sink.blocking.code
     rule = get_rule(code)
     line, column, end_line, end_column = site.span
@@ -214,9 +273,25 @@ def _finding(
         context=context,
         function=project.display_name(fid),
         snippet=site.text,
-        target=target,
+        target=sink.name,
         dispatch=dispatch,
+        severity=sink.blocking.severity,
+        others=others,
+        once=bool(once),
     )
+
+
+def _other_calls(
+    project: Program, blocking: list[Node], shown: ChainHop, confidence: Confidence, once: bool
+) -> tuple[ChainHop, ...]:
+    """The blocking calls the callee(s) reach besides the one the chain shows, through the
+    edges the chain was allowed to take."""
+    found: list[ChainHop] = []
+    for target in blocking:
+        for _, hop in project.effects.blocking_calls(target, confidence is Confidence.HIGH, once):
+            if hop != shown and hop not in found:
+                found.append(hop)
+    return tuple(found)
 
 
 def _requested_fix(blocking: Blocking, mechanical: bool, direct: bool) -> Fix | None:

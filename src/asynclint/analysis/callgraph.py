@@ -33,6 +33,7 @@ from asynclint.analysis.values import (
 )
 from asynclint.catalog import Blocking, Catalog
 from asynclint.facts import CallSite, Site
+from asynclint.rules import default_severity
 
 CPU_LOOP_CODE = "AL281"
 CPU_LOOP_THRESHOLD = 1_000_000
@@ -66,7 +67,10 @@ class Edge:
 
     ``targets`` are the functions the site may run: one, or every implementation of a method
     called on a declared receiver (``dispatch`` names that method). ``via``: a higher-order
-    helper the call goes through (``retry(fetch)`` runs ``fetch`` via ``retry``).
+    helper the call goes through (``retry(fetch)`` runs ``fetch`` via ``retry``). ``once``: the
+    site runs its callee at most once, and this names the function that makes it so (a cached
+    callee, or the function with the memoised branch): what it reaches blocks on the first call
+    only.
     """
 
     site: CallSite | Site
@@ -75,6 +79,7 @@ class Edge:
     confident: bool = True
     via: Node | None = None
     dispatch: str = ""
+    once: str = ""
 
 
 class CallGraph:
@@ -414,7 +419,10 @@ class CallGraph:
                         ),
                     )
         if isinstance(value, Range) and value.bound >= CPU_LOOP_THRESHOLD:
-            sink = Sink(f"range({value.bound:_})", Blocking(CPU_LOOP_CODE, CPU_LOOP_SUGGESTION))
+            blocking = Blocking(
+                CPU_LOOP_CODE, CPU_LOOP_SUGGESTION, severity=default_severity(CPU_LOOP_CODE)
+            )
+            sink = Sink(f"range({value.bound:_})", blocking)
             return Edge(site, sink)
         if isinstance(value, CatalogInstance):
             blocking = self.catalog.method(value.type, "__iter__")

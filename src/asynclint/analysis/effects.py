@@ -1,9 +1,19 @@
 """Summaries to a fixpoint over the call graph: which sync functions may block, and why.
 
-Breadth-first from the sinks backwards, so cycles terminate and each function keeps its shortest
-chain. Confident chains are computed first; guessed hops only give a (low confidence) chain to
-functions that have no confident one. An edge with several targets (the implementations of a
-method) blocks when any of them does.
+Breadth-first from the sinks backwards, so cycles terminate. The summaries are computed in
+layers, each adding summaries only to the functions that have none yet, so a function keeps the
+chain of the first layer that reaches it:
+
+1. by trust: confident edges first; guessed hops only give a (low confidence) chain to functions
+   that have no confident one;
+2. by frequency: edges that run their callee on every call first; *once* edges (a cached
+   function, a memoised branch) only give a first-call-only chain to functions that block on no
+   other path (decision 0041);
+3. by severity: within each of those, chains to high severity sinks first, then medium, then
+   low, so a function that reaches a network call and a metadata syscall is summarised by the
+   network call (decision 0040); breadth-first within a severity keeps chains short.
+
+An edge with several targets (the implementations of a method) blocks when any of them does.
 """
 
 from __future__ import annotations
@@ -15,22 +25,49 @@ from dataclasses import dataclass
 from asynclint.analysis.callgraph import CallGraph, Edge, Node, Sink
 from asynclint.analysis.store import FactsStore
 from asynclint.analysis.values import ClassRef, Instance
-from asynclint.models import ChainHop, Confidence
+from asynclint.models import ChainHop, Confidence, Severity
+
+# (confident edges only, once edges too), in the order their summaries are preferred.
+_LAYERS = ((True, False), (True, True), (False, False), (False, True))
+# At most this many other blocking calls are listed for one finding.
+MAX_OTHERS = 50
 
 
 @dataclass(frozen=True, slots=True)
 class Summary:
-    """Why a sync function may block: the hops from its body down to the catalog call."""
+    """Why a sync function may block: the hops from its body down to the catalog call.
+
+    ``once``: the chain goes through work that runs once (cached, memoised): it blocks on the
+    first call only; this names the function that caches."""
 
     sink: Sink
     hops: tuple[ChainHop, ...]
     confidence: Confidence
+    once: str = ""
+
+    @property
+    def severity(self) -> Severity:
+        return self.sink.blocking.severity
+
+    def preference(self) -> tuple[bool, bool, int, int]:
+        """Sorts the summary to show first: certain, every call, most severe, shortest."""
+        return (
+            self.confidence is Confidence.LOW,
+            bool(self.once),
+            self.severity.rank,
+            len(self.hops),
+        )
+
+
+def allowed(edge: Edge, confident_only: bool, with_once: bool) -> bool:
+    return (edge.confident or not confident_only) and (with_once or not edge.once)
 
 
 class Effects:
     def __init__(self, store: FactsStore, graph: CallGraph) -> None:
         self.store = store
         self.graph = graph
+        self._below: dict[tuple[Node, bool, bool], tuple[tuple[Sink, ChainHop], ...]] = {}
 
     def reachable(self, roots: Iterable[Node]) -> list[Node]:
         found: list[Node] = []
@@ -47,49 +84,85 @@ class Effects:
         return found
 
     def summarise(self, roots: Iterable[Node]) -> dict[Node, Summary]:
-        """Shortest blocking chain of every sync function reachable from ``roots``."""
-        reachable = self.reachable(roots)
+        """The preferred blocking chain of every sync function reachable from ``roots``."""
+        sync = [node for node in self.reachable(roots) if self._is_sync(node)]
         summaries: dict[Node, Summary] = {}
-        for confident_only in (True, False):
+        for confident_only, with_once in _LAYERS:
             callers: dict[Node, list[tuple[Node, Edge]]] = {}
-            frontier: deque[Node] = deque()
-            for node in reachable:
-                function = self.store.function(node.fid)
-                if function is None or function.is_async:
-                    continue
+            direct: list[tuple[Node, Edge]] = []
+            for node in sync:
                 for edge in self.graph.edges(node):
-                    if confident_only and not edge.confident:
+                    if not allowed(edge, confident_only, with_once):
                         continue
-                    if edge.sink is not None and node not in summaries:
-                        hop = ChainHop(
-                            edge.sink.name, self.store.path_of(node.module), edge.site.span[0]
-                        )
-                        confidence = Confidence.HIGH if confident_only else Confidence.LOW
-                        summaries[node] = Summary(edge.sink, (hop,), confidence)
-                        frontier.append(node)
+                    if edge.sink is not None:
+                        direct.append((node, edge))
                     for target in edge.targets:
                         callers.setdefault(target, []).append((node, edge))
-            if not confident_only:  # guessed hops may extend every chain found so far
-                frontier = deque(dict.fromkeys([*frontier, *summaries]))
-            while frontier:
-                callee = frontier.popleft()
-                for caller, edge in callers.get(callee, ()):
-                    if caller in summaries:
+            confidence = Confidence.HIGH if confident_only else Confidence.LOW
+            for severity in Severity:
+                # Chains found so far may extend through the edges this layer adds.
+                frontier = deque(
+                    node for node, found in summaries.items() if found.severity is severity
+                )
+                for node, edge in direct:
+                    assert edge.sink is not None
+                    if node in summaries or edge.sink.blocking.severity is not severity:
                         continue
-                    caller_function = self.store.function(caller.fid)
-                    if caller_function is None or caller_function.is_async:
-                        continue
+                    hop = ChainHop(
+                        edge.sink.name, self.store.path_of(node.module), edge.site.span[0]
+                    )
+                    summaries[node] = Summary(edge.sink, (hop,), confidence, edge.once)
+                    frontier.append(node)
+                while frontier:
+                    callee = frontier.popleft()
                     below = summaries[callee]
-                    confidence = (
-                        below.confidence if edge.confident and confident_only else Confidence.LOW
-                    )
-                    summaries[caller] = Summary(
-                        below.sink,
-                        (*self.first_hops(edge, callee, caller.module), *below.hops),
-                        confidence,
-                    )
-                    frontier.append(caller)
+                    for caller, edge in callers.get(callee, ()):
+                        if caller in summaries:
+                            continue
+                        summaries[caller] = Summary(
+                            below.sink,
+                            (*self.first_hops(edge, callee, caller.module), *below.hops),
+                            below.confidence if confident_only else Confidence.LOW,
+                            below.once or edge.once,
+                        )
+                        frontier.append(caller)
         return summaries
+
+    def blocking_calls(
+        self, node: Node, confident_only: bool, with_once: bool
+    ) -> tuple[tuple[Sink, ChainHop], ...]:
+        """Every blocking call ``node`` reaches through the edges of a layer, each with where it
+        is written, the most severe first (at most :data:`MAX_OTHERS`)."""
+        key = (node, confident_only, with_once)
+        cached = self._below.get(key)
+        if cached is not None:
+            return cached
+        found: dict[tuple[str, str, int], tuple[Sink, ChainHop]] = {}
+        seen = {node}
+        queue = deque([node])
+        while queue:
+            current = queue.popleft()
+            if not self._is_sync(current):
+                continue
+            for edge in self.graph.edges(current):
+                if not allowed(edge, confident_only, with_once):
+                    continue
+                if edge.sink is not None:
+                    hop = ChainHop(
+                        edge.sink.name, self.store.path_of(current.module), edge.site.span[0]
+                    )
+                    found.setdefault((hop.name, hop.path, hop.line), (edge.sink, hop))
+                for target in edge.targets:
+                    if target not in seen:
+                        seen.add(target)
+                        queue.append(target)
+        ordered = sorted(
+            found.values(),
+            key=lambda item: (item[0].blocking.severity.rank, item[1].path, item[1].line),
+        )
+        result = tuple(ordered[:MAX_OTHERS])
+        self._below[key] = result
+        return result
 
     def first_hops(self, edge: Edge, callee: Node, module: str) -> tuple[ChainHop, ...]:
         """The hop(s) of one call: the callee, preceded by the helper it was passed through."""
@@ -107,3 +180,7 @@ class Effects:
             method = node.qualname.rsplit(".", 1)[-1]
             return self.store.display_name((cls.module, f"{cls.qualname}.{method}"))
         return self.store.display_name(node.fid)
+
+    def _is_sync(self, node: Node) -> bool:
+        function = self.store.function(node.fid)
+        return function is not None and not function.is_async
