@@ -56,6 +56,9 @@ Schema of a catalog file (all tables optional)::
     methods = ["call_soon"]       # by method name, on any receiver
     callable_arg = 0
 
+    [[memoizers]]                 # decorators that cache the function's result: what it
+    names = ["functools.cache"]   # reaches blocks on the first call only
+
     [[offloads]]                  # wrappers that run a callable argument off the loop
     names = ["asyncio.to_thread"] # functions, by qualified name ...
     methods = ["run_in_executor"] # ... or method names, on any receiver
@@ -147,6 +150,7 @@ class Catalog:
     offload_methods: dict[str, Offload] = field(default_factory=dict)
     callback_methods: dict[str, Offload] = field(default_factory=dict)
     descriptors: dict[str, Descriptor] = field(default_factory=dict)
+    memoizers: frozenset[str] = frozenset()
 
     # ---- lookups used by the resolver -------------------------------------------------------
 
@@ -286,6 +290,8 @@ class Catalog:
                 raise CatalogError(f"{source}: 'callable_arg' must be a non-negative integer")
             for method in _strs(raw, "methods", source, required=True):
                 self.callback_methods[method] = Offload(arg)
+        for raw in _tables(doc, "memoizers", source):
+            self.memoizers |= frozenset(_strs(raw, "names", source, required=True))
         for raw in _tables(doc, "offloads", source):
             arg = raw.get("callable_arg", 0)
             if not isinstance(arg, int) or arg < 0:
@@ -311,6 +317,7 @@ class Catalog:
             offload_methods=self.offload_methods,
             callback_methods=self.callback_methods,
             descriptors=self.descriptors,
+            memoizers=self.memoizers,
         )
         for name, suggestion in blocking_calls.items():
             previous = copy.functions.get(name)

@@ -99,11 +99,9 @@ def analyse(
         # whichever edge came first.
         by_site: dict[int, Finding] = {}
         for edge in project.graph.edges(root):
-            finding = _finding(project, fid, function, edge, summaries, context)
+            finding = _finding(project, fid, function, edge, summaries, context, at_start)
             if finding is None:
                 continue
-            if finding.once and at_start:
-                finding = replace(finding, once=False, confidence=Confidence.HIGH)
             kept = by_site.get(id(edge.site))
             if kept is None or _preference(finding) < _preference(kept):
                 by_site[id(edge.site)] = finding
@@ -215,7 +213,10 @@ def _finding(
     edge: Edge,
     summaries: dict[Node, Summary],
     context: str,
+    at_start: bool = False,
 ) -> Finding | None:
+    """The finding of one edge of loop code (``at_start``: code that runs once anyway, where
+    cached work blocks as much as any other)."""
     site = edge.site
     path = project.path_of(fid[0])
     dispatch: Dispatch | None = None
@@ -250,6 +251,8 @@ def _finding(
         others = _other_calls(project, blocking, chain[-1], confidence, bool(once))
     if others:
         message += f" (+{len(others)} other blocking call{'s' if len(others) > 1 else ''})"
+    if at_start:
+        once = ""
     if once:
         message += f"; on the first call only: `{_short(once)}` caches its result"
     code = sink.blocking.code

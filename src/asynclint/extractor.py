@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import libcst as cst
 
-from asynclint import masking
+from asynclint import masking, memo
 from asynclint.cstparse import parse_valid_module
 from asynclint.facts import (
     _LINE_SPLIT,
@@ -159,6 +159,9 @@ class _Extractor(cst.CSTVisitor):
         self.lambda_names: dict[int, str] = {}
         self.module_function = FunctionFacts(MODULE_SCOPE, MODULE_SCOPE, False, None)
         facts.functions[MODULE_SCOPE] = self.module_function
+        # Inside the miss branch of a memo idiom (asynclint.memo): what runs there runs once per
+        # process or per object ("process", "object"; "" elsewhere).
+        self.memo = ""
 
     # Node class -> (visit, leave) functions of this class, looked up once. Plain functions, not
     # bound methods: an instance holding its own bound methods would be a reference cycle, and
@@ -399,6 +402,12 @@ class _Extractor(cst.CSTVisitor):
         return f"{self._function_scope().qualname}.<locals>.{name}"
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        outer, self.memo = self.memo, ""  # a body runs when it is called
+        self._function_def(node)
+        self.memo = outer
+        return False
+
+    def _function_def(self, node: cst.FunctionDef) -> None:
         for decorator in node.decorators:
             self.walk(decorator)
         qualname = self._qualname(node.name.value)
@@ -441,7 +450,6 @@ class _Extractor(cst.CSTVisitor):
             self.module_scope.bindings[node.name.value] = ("def", qualname)
         else:
             self.bind(node.name.value, value)
-        return False
 
     def _params(
         self,
@@ -492,6 +500,12 @@ class _Extractor(cst.CSTVisitor):
         return scope
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
+        outer, self.memo = self.memo, ""
+        self._lambda(node)
+        self.memo = outer
+        return False
+
+    def _lambda(self, node: cst.Lambda) -> None:
         qualname = self._lambda_qualname(node)
         facts = FunctionFacts(
             qualname, "<lambda>", False, None, is_lambda=True, parent=self.function.qualname
@@ -504,7 +518,6 @@ class _Extractor(cst.CSTVisitor):
         self.scopes.append(scope)
         self.walk(node.body)
         self.scopes.pop()
-        return False
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         for decorator in node.decorators:
@@ -556,7 +569,7 @@ class _Extractor(cst.CSTVisitor):
             self.comp_nodes.append((node, None))
         else:
             text = _dotted(node.iter) or _describe(node.iter)
-            site = Site("iter", iterable, (0, 0, 0, 0), text)
+            site = Site("iter", iterable, (0, 0, 0, 0), text, self.memo)
             self.function.sites.append(site)
             self.comp_nodes.append((node, site))
         self._bind_target(node.target, ("iter", iterable))
@@ -668,7 +681,7 @@ class _Extractor(cst.CSTVisitor):
         if id(node) not in self.not_reads and isinstance(node.value, (cst.Name, cst.Attribute)):
             value = self.expr(node)
             if value[0] == "attr":  # `module.attr` folds into an import: no getter to run
-                site = Site("read", value, (-2, index, 0, 0), _describe(node))
+                site = Site("read", value, (-2, index, 0, 0), _describe(node), self.memo)
                 self.function.sites.append(site)
 
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -691,6 +704,7 @@ class _Extractor(cst.CSTVisitor):
             span=(0, 0, 0, 0),
             awaited=id(node) in self.awaited,
             text=_dotted(node.func) or _describe(node.func),
+            once=self.memo,
         )
         self.call_records.append(record)
         self.function.calls.append(record)
@@ -702,7 +716,8 @@ class _Extractor(cst.CSTVisitor):
             self.function.awaits = True
             self.site_nodes.append((node, None))
         else:
-            site = Site("iter", iterable, (0, 0, 0, 0), _dotted(node.iter) or _describe(node.iter))
+            text = _dotted(node.iter) or _describe(node.iter)
+            site = Site("iter", iterable, (0, 0, 0, 0), text, self.memo)
             self.function.sites.append(site)
             self.site_nodes.append((node, site))
         self._bind_target(node.target, ("iter", iterable))
@@ -721,7 +736,7 @@ class _Extractor(cst.CSTVisitor):
             value = self.expr(item.item)
             if node.asynchronous is None:
                 text = _dotted(item.item) or _describe(item.item)
-                site = Site("enter", value, (0, 0, 0, 0), text)
+                site = Site("enter", value, (0, 0, 0, 0), text, self.memo)
                 self.function.sites.append(site)
                 site_for_statement = site_for_statement or site
                 if isinstance(item.item, cst.Call):
@@ -736,6 +751,49 @@ class _Extractor(cst.CSTVisitor):
         self.walk(node.body)
         return False
 
+    # ---- memo idioms (asynclint.memo) ---------------------------------------------------------
+
+    def visit_If(self, node: cst.If) -> bool:
+        self.walk(node.test)
+        miss: cst.CSTNode | None = None
+        scope = ""
+        found = memo.test_subject(node.test, self.expr)
+        if found is not None:
+            polarity, subject = found
+            branch = node.body if polarity == memo.MISSING else node.orelse
+            stored = memo.stores([branch], self.expr, self._is_global) if branch else set()
+            scope = memo.memoised(subject, stored)
+            if scope:
+                miss = branch
+        for branch in (node.body, node.orelse):
+            if branch is not None:
+                self._walk_memo(branch, scope if branch is miss else "")
+        return False
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> bool:
+        """``if key in _cache: return _cache[key]`` makes the rest of the block a miss path."""
+        statements = node.body
+        scope = ""
+        for index, statement in enumerate(statements):
+            self._walk_memo(statement, scope)
+            if not scope and _early_return(statement):
+                assert isinstance(statement, cst.If)
+                found = memo.test_subject(statement.test, self.expr)
+                if found is not None and found[0] == memo.PRESENT:
+                    rest = statements[index + 1 :]
+                    scope = memo.memoised(found[1], memo.stores(rest, self.expr, self._is_global))
+        return False
+
+    def _walk_memo(self, node: cst.CSTNode, scope: str) -> None:
+        """Walk ``node``; in a miss branch of ``scope`` when given (the outer one wins)."""
+        outer = self.memo
+        self.memo = outer or scope
+        self.walk(node)
+        self.memo = outer
+
+    def _is_global(self, name: str) -> bool:
+        return name in self._function_scope().globals_
+
     def _lambda_qualname(self, node: cst.Lambda) -> str:
         """Lambdas are named when first seen: as a call argument, or when visited."""
         name = self.lambda_names.get(id(node))
@@ -746,6 +804,14 @@ class _Extractor(cst.CSTVisitor):
             prefix = "" if owner == MODULE_SCOPE else f"{owner}."
             name = self.lambda_names[id(node)] = f"{prefix}<lambda#{count}>"
         return name
+
+
+def _early_return(statement: cst.CSTNode) -> bool:
+    return (
+        isinstance(statement, cst.If)
+        and statement.orelse is None
+        and memo.ends_with_return(statement.body)
+    )
 
 
 def _is_reset(value: Expr) -> bool:

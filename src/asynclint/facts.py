@@ -49,16 +49,19 @@ class CallSite:
     span: Span
     awaited: bool
     text: str  # dotted callee text, e.g. "self.session.get"
+    # In a memo idiom's miss branch (asynclint.memo): runs once per "process" or per "object".
+    once: str = ""
 
 
 @dataclass(slots=True)
 class Site:
     """A ``with`` item being entered, or an object being iterated by a ``for`` loop."""
 
-    kind: str  # "enter" | "iter"
+    kind: str  # "enter" | "iter" | "read"
     expr: Expr
     span: Span
     text: str
+    once: str = ""  # as CallSite.once
 
 
 @dataclass(slots=True)

@@ -32,7 +32,7 @@ from asynclint.analysis.values import (
     options_of,
 )
 from asynclint.catalog import Blocking, Catalog
-from asynclint.facts import CallSite, Site
+from asynclint.facts import CallSite, Expr, Site
 from asynclint.rules import default_severity
 
 CPU_LOOP_CODE = "AL281"
@@ -42,11 +42,16 @@ CPU_LOOP_SUGGESTION = "run CPU-bound work in a process pool via `loop.run_in_exe
 
 @dataclass(frozen=True, slots=True)
 class Node:
-    """A project function run for a receiver (``None``: its own class's instance, declared)."""
+    """A project function run for a receiver (``None``: its own class's instance, declared).
+
+    ``lasting``: the receiver outlives the call (a module-level object, what a cached factory
+    returns), so what the method caches on ``self`` is cached for the process (decision 0041).
+    """
 
     module: str
     qualname: str
     receiver: Value | None = None
+    lasting: bool = False
 
     @property
     def fid(self) -> FunctionId:
@@ -103,11 +108,17 @@ class CallGraph:
         function = self.store.function(node.fid)
         edges: list[Edge] = []
         if function is not None:
+            memoising = self.store.display_name(node.fid)
             for call in function.calls:
                 try:
-                    edges.extend(self._call_edges(call, node))
+                    found = self._call_edges(call, node)
+                    if call.callee[0] == "attr" and self.lasting(call.callee[1], node):
+                        found = [self._on_lasting(edge) for edge in found]
                 except Exception as error:
                     self._internal_error(node, call.span, error)
+                    continue
+                once = _runs_once(call.once, node)
+                edges.extend(_once(edge, memoising) if once else edge for edge in found)
             for site in function.sites:
                 try:
                     edge = self._site_edge(site, node)
@@ -115,7 +126,8 @@ class CallGraph:
                     self._internal_error(node, site.span, error)
                     continue
                 if edge is not None:
-                    edges.append(edge)
+                    once = _runs_once(site.once, node)
+                    edges.append(_once(edge, memoising) if once else edge)
         if misses == self.store.misses:
             self._edges[node] = edges
         return edges
@@ -198,6 +210,7 @@ class CallGraph:
         targets: list[Node] = []
         confident = True
         dispatch = ""
+        once: list[str] = []
         for option in options_of(callee):
             found = self._call_option(site, option, args, caller)
             if found is None:
@@ -209,9 +222,12 @@ class CallGraph:
                     targets.append(target)
             confident = confident and found.confident
             dispatch = dispatch or found.dispatch
+            once.append(found.once)
         if sink is None and not targets:
             return None
-        return Edge(site, sink, tuple(targets), confident, None, dispatch)
+        # Once only when every option is (a cached function and an uncached one: every call).
+        cached = once[0] if all(once) else ""
+        return Edge(site, sink, tuple(targets), confident, None, dispatch, cached)
 
     def _call_option(
         self, site: CallSite | Site, callee: Value, args: tuple, caller: Node
@@ -275,7 +291,69 @@ class CallGraph:
         node = self._node(reference, receiver, caller)
         if node is None:
             return None
-        return Edge(site, None, (node,))
+        return Edge(site, None, (node,), once=self._cached(reference, methods=False))
+
+    def _cached(self, reference: FunctionRef, *, methods: bool) -> str:
+        """The function's name when a memoizing decorator caches it (``@lru_cache``), else
+        ``""``: what it reaches blocks on its first call only. A method's cache is per object:
+        it counts only with ``methods`` (its receiver lasts)."""
+        function = self.store.signature((reference.module, reference.qualname))
+        if function is None or not function.decorators or not self.catalog.memoizers:
+            return ""
+        if function.class_name is not None and not methods:
+            return ""
+        if self.resolver.is_decorated_with(function, reference.module, *self.catalog.memoizers):
+            return self.store.display_name((reference.module, reference.qualname))
+        return ""
+
+    def _on_lasting(self, edge: Edge) -> Edge:
+        """A call on a lasting receiver: its methods run for a lasting ``self``, and a cached
+        method caches for the process."""
+        if not edge.targets:
+            return edge
+        targets = tuple(
+            replace(target, lasting=True) if self._is_method(target) else target
+            for target in edge.targets
+        )
+        once = edge.once
+        if not once:
+            cached = [
+                self._cached(FunctionRef(target.module, target.qualname), methods=True)
+                for target in targets
+            ]
+            once = cached[0] if all(cached) else ""
+        return replace(edge, targets=targets, once=once)
+
+    def _is_method(self, node: Node) -> bool:
+        function = self.store.signature(node.fid)
+        return function is not None and function.class_name is not None
+
+    def lasting(self, expr: Expr, node: Node) -> bool:
+        """Whether the object ``expr`` evaluates to in ``node`` outlives the call: module-level
+        names, classes, attributes of lasting objects (not fresh values of a property), the
+        result of a cached function; ``self`` when the node's receiver lasts."""
+        tag = expr[0]
+        if tag in ("glob", "imp", "clsref"):
+            return True
+        if tag == "self":
+            return node.lasting
+        if tag == "sub":
+            return self.lasting(expr[1], node)
+        if tag == "ann":
+            return expr[2] is not None and self.lasting(expr[2], node)
+        if tag == "attr":
+            if not self.lasting(expr[1], node):
+                return False
+            owner = self.resolver.evaluate(expr[1], node.module, node.receiver)
+            for option in options_of(owner):
+                getter = self.hierarchy.property_getter(option, expr[2])
+                if getter is not None and not self._cached(getter.function, methods=True):
+                    return False  # a property computes a new value at each read
+            return True
+        if tag == "call":
+            callee = function_of(self.resolver.evaluate(expr[1], node.module, node.receiver))
+            return callee is not None and bool(self._cached(callee, methods=False))
+        return False
 
     def _dispatch(self, site: CallSite | Site, callee: Bound, receiver: Instance) -> Edge | None:
         """A method called on a declared receiver: every implementation it may run."""
@@ -308,17 +386,19 @@ class CallGraph:
         function = self.store.function((reference.module, reference.qualname))
         if function is None or function.is_async or function.is_generator:
             return None
+        lasting = False
         if (
             receiver is None
             and caller is not None
-            and caller.receiver is not None
             and reference.qualname.startswith(f"{caller.qualname}.<locals>.")
         ):
             receiver = caller.receiver  # a closure inside a method sees the method's ``self``
+            lasting = caller.lasting
         return Node(
             reference.module,
             reference.qualname,
             _normal_receiver(receiver, function.class_name, reference.module),
+            lasting,
         )
 
     def _external_call(
@@ -361,8 +441,11 @@ class CallGraph:
                 getter = self.hierarchy.property_getter(option, name)
                 if getter is not None:
                     target = self._node(getter.function, getter.receiver, node)
-                    if target is not None:
-                        return Edge(site, None, (target,))
+                    if target is None:
+                        continue
+                    edge = Edge(site, None, (target,))
+                    # A cached property caches per object: once, for a lasting object only.
+                    return self._on_lasting(edge) if self.lasting(site.expr[1], node) else edge
                 lazy = self.hierarchy.lazy_attribute(option, name)
                 if lazy is not None:
                     assert isinstance(option, Instance)
@@ -447,6 +530,16 @@ class CallGraph:
     def _internal_error(self, node: Node, span: tuple, error: Exception) -> None:
         where = f"{self.store.path_of(node.module)}:{span[0]}"
         self.internal_errors.append(f"{where}: internal error while resolving ({error!r}); skipped")
+
+
+def _runs_once(scope: str, node: Node) -> bool:
+    """A site in a memo's miss branch runs once: per process, or per object of a lasting one."""
+    return scope == "process" or (scope == "object" and node.lasting)
+
+
+def _once(edge: Edge, memoising: str) -> Edge:
+    """The edge of a site in a memo idiom's miss branch of ``memoising``."""
+    return edge if edge.once else replace(edge, once=memoising)
 
 
 def _normal_receiver(receiver: Value | None, class_name: str | None, module: str) -> Value | None:

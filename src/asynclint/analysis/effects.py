@@ -59,6 +59,11 @@ class Summary:
         )
 
 
+def _written(edge: Edge) -> tuple[int, int, int, int]:
+    line, column, end_line, end_column = edge.site.span
+    return (line, column, end_line, end_column)
+
+
 def allowed(edge: Edge, confident_only: bool, with_once: bool) -> bool:
     return (edge.confident or not confident_only) and (with_once or not edge.once)
 
@@ -98,6 +103,8 @@ class Effects:
                         direct.append((node, edge))
                     for target in edge.targets:
                         callers.setdefault(target, []).append((node, edge))
+            # Of one function's blocking calls, the first written (the inner call of a chain).
+            direct.sort(key=lambda pair: _written(pair[1]))
             confidence = Confidence.HIGH if confident_only else Confidence.LOW
             for severity in Severity:
                 # Chains found so far may extend through the edges this layer adds.
