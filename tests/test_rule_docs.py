@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import libcst
@@ -22,7 +23,7 @@ CODE = re.compile(r"AL\d{3}")
 PEER = re.compile(r"ASYNC\d{3}")
 REQUIRED = {
     "AL001", "AL200", "AL210", "AL212", "AL215", "AL220", "AL221", "AL222", "AL230", "AL232",
-    "AL240", "AL250", "AL251", "AL260", "AL270", "AL280", "AL281", "AL290",
+    "AL240", "AL250", "AL251", "AL260", "AL270", "AL280", "AL281", "AL290", "AL295",
 }  # fmt: skip
 SECTIONS = ("what_it_does", "why_bad", "example", "use_instead", "fix_safety", "summary")
 
@@ -71,7 +72,10 @@ def test_examples_show_async_code(rule: Rule) -> None:
 def _settings_for(rule: Rule) -> Settings:
     """AL200's example declares its blocking call in a pyproject comment: honour it."""
     declared = re.findall(r'^# "([\w.]+)" = "(.*)"$', rule.example, flags=re.MULTILINE)
-    return Settings(extra_blocking_calls=tuple(declared)) if declared else Settings()
+    settings = Settings(extra_blocking_calls=tuple(declared)) if declared else Settings()
+    if not rule.default:  # a rule off by default is selected by its code
+        settings = replace(settings, select=(*settings.select, rule.code))
+    return settings
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.code)

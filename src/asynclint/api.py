@@ -33,7 +33,7 @@ from asynclint.modules import ModuleIndex
 from asynclint.problems import LIBCST_REJECTS, error_finding, failure_reason
 from asynclint.reading import FileTooLarge, read_bytes
 from asynclint.roots import module_roots
-from asynclint.rules import peer_code_map
+from asynclint.rules import all_rules, peer_code_map
 
 _PARALLEL_MIN_FILES = 12
 
@@ -93,8 +93,15 @@ class Session:
 
 
 def catalog_for(settings: Settings) -> Catalog:
+    # A rule off by default that is not selected does not make anything blocking: a lock taken
+    # on the way to a helper's real I/O is not the chain shown (decision 0042).
+    off = [
+        rule.code
+        for rule in all_rules().values()
+        if not rule.default and not settings.is_selected(rule.code)
+    ]
     return builtin_catalog().extended(
-        dict(settings.extra_blocking_calls), settings.extra_offload_wrappers
+        dict(settings.extra_blocking_calls), settings.extra_offload_wrappers, off
     )
 
 

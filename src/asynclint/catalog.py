@@ -151,6 +151,8 @@ class Catalog:
     callback_methods: dict[str, Offload] = field(default_factory=dict)
     descriptors: dict[str, Descriptor] = field(default_factory=dict)
     memoizers: frozenset[str] = frozenset()
+    # Rules switched off: their calls are not blocking at all (not even on a chain).
+    disabled: frozenset[str] = frozenset()
 
     # ---- lookups used by the resolver -------------------------------------------------------
 
@@ -159,13 +161,20 @@ class Catalog:
         return name if name in self.types else None
 
     def function(self, qualname: str) -> FunctionEntry | None:
-        return self.functions.get(qualname)
+        entry = self.functions.get(qualname)
+        if (
+            entry is not None
+            and entry.blocking is not None
+            and entry.blocking.code in self.disabled
+        ):
+            return replace(entry, blocking=None)
+        return entry
 
     def method(self, type_name: str, method: str) -> Blocking | None:
         for entry in self._mro(type_name):
             found = entry.methods.get(method)
             if found is not None:
-                return found
+                return None if found.code in self.disabled else found
         return None
 
     def method_returns(self, type_name: str, method: str) -> str | None:
@@ -305,9 +314,12 @@ class Catalog:
         self,
         blocking_calls: Mapping[str, str],
         offload_wrappers: Iterable[str],
+        disabled: Iterable[str] = (),
     ) -> Catalog:
-        """A copy with the user's ``extra-blocking-calls`` and ``extra-offload-wrappers``."""
-        if not blocking_calls and not offload_wrappers:
+        """A copy with the user's ``extra-blocking-calls`` and ``extra-offload-wrappers``, and
+        without the calls of the ``disabled`` rules."""
+        disabled = frozenset(disabled)
+        if not blocking_calls and not offload_wrappers and not disabled:
             return self
         copy = Catalog(
             functions=dict(self.functions),
@@ -318,6 +330,7 @@ class Catalog:
             callback_methods=self.callback_methods,
             descriptors=self.descriptors,
             memoizers=self.memoizers,
+            disabled=disabled,
         )
         for name, suggestion in blocking_calls.items():
             previous = copy.functions.get(name)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from asynclint.models import Finding, Severity
 from asynclint.reading import read_text
-from asynclint.rules import all_rules
+from asynclint.rules import all_rules, get_rule
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -82,7 +82,12 @@ class Settings:
     def is_selected(self, code: str) -> bool:
         if code == "AL001":
             return not _matches(code, self.ignore)
-        return _matches(code, self.select) and not _matches(code, self.ignore)
+        if _matches(code, self.ignore):
+            return False
+        rule = get_rule(code)
+        if rule is not None and not rule.default:  # named by its code (or ALL), not a prefix
+            return code in self.select or "ALL" in self.select
+        return _matches(code, self.select)
 
     def is_reported(self, finding: Finding) -> bool:
         """Selected, and at least as severe as ``min-severity`` (AL001 always is)."""
@@ -194,7 +199,9 @@ def _codes(value: object, where: str) -> tuple[str, ...]:
             _CODE_SELECTOR.match(code) and any(rule.startswith(code) for rule in known)
         ):
             continue
-        closest = difflib.get_close_matches(code, known, n=1, cutoff=0)
+        # Rules on by default are what a typo most likely meant.
+        usual = [rule.code for rule in all_rules().values() if rule.default]
+        closest = difflib.get_close_matches(code, usual, n=1, cutoff=0)
         hint = f"; the closest is {closest[0]}" if closest else ""
         raise ConfigError(
             f"{where}: unknown rule code or prefix {code!r}{hint} (`asynclint rules` lists them)"

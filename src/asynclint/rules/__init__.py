@@ -29,6 +29,8 @@ class Rule:
     peer_codes: tuple[str, ...] = ()
     # What the rule's calls usually wait for; a catalog entry may say otherwise (decision 0040).
     severity: Severity = Severity.HIGH
+    # Off by default: selected only by its exact code (`--extend-select AL295`).
+    default: bool = True
 
     @property
     def url(self) -> str:
