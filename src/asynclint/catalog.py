@@ -23,6 +23,7 @@ Schema of a catalog file (all tables optional)::
     items = { glob = "pathlib.Path" } # element type of what a method returns, when iterated
     open = true                   # attributes are whatever the program stores there
                                   # (``app.state.mailer = SmtpMailer()``)
+    memory = true                 # instances live in memory (io.BytesIO): buffers
     decorates = { task = "celery.app.task.Task" }   # methods used as decorators (see above)
     # Results that carry project objects (an ORM query of Users gives Users):
     #   "class-arg-N"     the result carries instances of the class passed at position N
@@ -50,6 +51,12 @@ Schema of a catalog file (all tables optional)::
 
     unless = { wait = false }     # optional: not blocking when called with this literal keyword
     severity = "low"              # optional: high, medium or low; the rule's when omitted
+    in_memory = [                 # optional (functions and methods): no I/O, and a result in
+        { receiver = true },      # memory, when the receiver is in memory, or an argument
+        { arg = 0, keyword = "file" },                 # is in memory (io.BytesIO, ...),
+        { arg = 0, keyword = "database", literal = ":memory:" },   # is this literal,
+        { arg = 0, keyword = "path", missing = true }, # or is not given (decision 0043)
+    ]
 
 
     [[callbacks]]                 # loop methods that later run a callable argument ON the loop
@@ -91,6 +98,19 @@ class CatalogError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class InMemory:
+    """When a call does no I/O: its receiver is in memory (``receiver``), or an argument (by
+    ``position`` or ``keyword``) is the ``literal`` (``":memory:"``), is ``missing``, or is an
+    in-memory object (``io.BytesIO``, or a value derived from one) (decision 0043)."""
+
+    receiver: bool = False
+    position: int | None = None
+    keyword: str = ""
+    literal: str | None = None
+    missing: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Blocking:
     """Why a callable blocks: the rule it falls under and what to do instead."""
 
@@ -101,6 +121,8 @@ class Blocking:
     unless: tuple[tuple[str, object], ...] = ()
     # What the call waits for: the network or a database (high), file data (medium), metadata.
     severity: Severity = Severity.HIGH
+    # When the call does no I/O (any one of these); its result is then in memory too.
+    in_memory: tuple[InMemory, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +133,8 @@ class FunctionEntry:
     carries: str = ""
     decorates: str = ""
     eager: bool = False
+    # When the result is in memory (``io.TextIOWrapper(buffer)``); see :class:`InMemory`.
+    in_memory: tuple[InMemory, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +158,8 @@ class TypeEntry:
     decorates: dict[str, str] = field(default_factory=dict)
     carries: dict[str, str] = field(default_factory=dict)
     eager_options: tuple[str, ...] = ()
+    # Instances live in memory (``io.BytesIO``): buffers, whose methods do no I/O.
+    memory: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +245,10 @@ class Catalog:
     def eager_option(self, type_name: str, method: str) -> bool:
         return any(method in entry.eager_options for entry in self._mro(type_name))
 
+    def is_memory(self, type_name: str) -> bool:
+        """Whether instances of the type live in memory (``io.BytesIO``)."""
+        return any(entry.memory for entry in self._mro(type_name))
+
     def open_attributes(self, type_name: str) -> bool:
         """Whether the program stores its own attributes on instances of the type."""
         return any(entry.open for entry in self._mro(type_name))
@@ -253,9 +283,11 @@ class Catalog:
             entry.attributes.update(_str_map(raw, "attributes", source))
             entry.items.update(_str_map(raw, "items", source))
             opened = raw.get("open", False)
-            if not isinstance(opened, bool):
-                raise CatalogError(f"{source}: 'open' must be true or false")
+            memory = raw.get("memory", False)
+            if not isinstance(opened, bool) or not isinstance(memory, bool):
+                raise CatalogError(f"{source}: 'open' and 'memory' must be true or false")
             entry.open = entry.open or opened
+            entry.memory = entry.memory or memory
             entry.decorates.update(_str_map(raw, "decorates", source))
             carries = _str_map(raw, "carries", source)
             for rule in carries.values():
@@ -274,9 +306,10 @@ class Catalog:
             eager = raw.get("eager", False)
             if not isinstance(eager, bool):
                 raise CatalogError(f"{source}: 'eager' must be true or false")
+            in_memory = _in_memory(raw, source)
             for name in _strs(raw, "names", source, required=True):
                 self.functions[name] = FunctionEntry(
-                    name, blocking, returns, carries, decorates, eager
+                    name, blocking, returns, carries, decorates, eager, in_memory
                 )
         for raw in _tables(doc, "descriptors", source):
             blocking = _blocking(raw, source, required=True)
@@ -434,6 +467,7 @@ def _blocking(raw: Mapping[str, object], source: str, *, required: bool) -> Bloc
     unless = raw.get("unless", {})
     if not isinstance(unless, dict):
         raise CatalogError(f"{source}: 'unless' must be a table of keyword = literal")
+    in_memory = _in_memory(raw, source)
     severity = raw.get("severity")
     if severity is None:
         level = default_severity(code)
@@ -441,7 +475,39 @@ def _blocking(raw: Mapping[str, object], source: str, *, required: bool) -> Bloc
         level = Severity(severity)
     else:
         raise CatalogError(f"{source}: 'severity' must be high, medium or low, got {severity!r}")
-    return Blocking(code, suggestion, fix, tuple(sorted(unless.items())), level)
+    return Blocking(code, suggestion, fix, tuple(sorted(unless.items())), level, in_memory)
+
+
+def _in_memory(raw: Mapping[str, object], source: str) -> tuple[InMemory, ...]:
+    """``in_memory = [{ receiver = true }, { arg = 0, keyword = "file" }, ...]``."""
+    value = raw.get("in_memory", [])
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise CatalogError(f"{source}: 'in_memory' must be an array of tables")
+    conditions = []
+    for item in value:
+        unknown = set(item) - {"receiver", "arg", "keyword", "literal", "missing"}
+        position, keyword = item.get("arg"), item.get("keyword", "")
+        literal, missing, receiver = (
+            item.get("literal"),
+            item.get("missing", False),
+            item.get("receiver", False),
+        )
+        if (
+            unknown
+            or not isinstance(receiver, bool)
+            or not isinstance(missing, bool)
+            or not (position is None or (isinstance(position, int) and position >= 0))
+            or not isinstance(keyword, str)
+            or not (literal is None or isinstance(literal, str))
+            or receiver == (position is not None or bool(keyword))
+        ):
+            raise CatalogError(
+                f"{source}: an 'in_memory' condition is {{ receiver = true }} or names an "
+                f'argument (arg = N and/or keyword = "name"), optionally with literal = '
+                f'"..." or missing = true; got {item!r}'
+            )
+        conditions.append(InMemory(receiver, position, keyword, literal, missing))
+    return tuple(conditions)
 
 
 _SEVERITIES = tuple(level.value for level in Severity)

@@ -258,17 +258,19 @@ def _finding(
     code = sink.blocking.code
     rule = get_rule(code)
     line, column, end_line, end_column = site.span
+    suggestion = _help(sink.blocking, sink.name, "" if chain else site.text)
     return Finding(
         code=code,
         name=rule.name if rule else code,
         message=message,
         path=path,
         span=Span(line, column, end_line, end_column),
-        suggestion=sink.blocking.suggestion,
+        suggestion=suggestion,
         chain=chain,
         # `await` is only possible in async code; sync code run on the loop gets a suggestion.
         fix=_requested_fix(
             sink.blocking,
+            suggestion,
             is_call and function.is_async and not _entered(function, site),
             not chain,
         ),
@@ -297,15 +299,33 @@ def _other_calls(
     return tuple(found)
 
 
-def _requested_fix(blocking: Blocking, mechanical: bool, direct: bool) -> Fix | None:
+def _help(blocking: Blocking, sink: str, call: str) -> str:
+    """The catalog's suggestion for the call actually made (catalog templates): ``{name}`` is
+    the blocking callable (``os.makedirs``), ``{method}`` its last name (``post``), ``{call}``
+    the call as written (``self.session.post``), or the callable when the call is reached
+    through helpers."""
+    text = blocking.suggestion
+    if "{" not in text:
+        return text
+    name = sink.removeprefix("builtins.")
+    return (
+        text.replace("{name}", name)
+        .replace("{method}", name.rsplit(".", 1)[-1])
+        .replace("{call}", call or name)
+    )
+
+
+def _requested_fix(
+    blocking: Blocking, suggestion: str, mechanical: bool, direct: bool
+) -> Fix | None:
     """The fix the engine asks for; ``asynclint.fixes`` fills in (or refuses) the edits.
 
     Where no edit is right (sync code on the loop, `with` items, loops) the suggestion is
     offered as a display-only fix.
     """
     if not mechanical:
-        if blocking.suggestion:
-            return Fix(Applicability.DISPLAY, blocking.suggestion, (), "")
+        if suggestion:
+            return Fix(Applicability.DISPLAY, suggestion, (), "")
         return None
     if direct and blocking.fix == "asyncio-sleep":
         return Fix(Applicability.SAFE, "", (), "asyncio-sleep")

@@ -256,14 +256,14 @@ class CallGraph:
                 and self.catalog.method_returns(callee.type, callee.name) is None
             ):
                 blocking = self.catalog.method(callee.type, "*")
-            if blocking is not None and _disarmed(blocking, args):
+            if blocking is not None and self._exempt(blocking, args, caller, callee.memory):
                 blocking = None
             if blocking is not None:
                 return Edge(site, Sink(f"{callee.type}.{callee.name}", blocking))
             return None
         if isinstance(callee, CatalogInstance):
             blocking = self.catalog.method(callee.type, "__call__")
-            if blocking is not None:
+            if blocking is not None and not self._exempt(blocking, args, caller, callee.memory):
                 return Edge(site, Sink(f"{callee.type}.__call__", blocking))
             return None
         if isinstance(callee, Partial):
@@ -413,8 +413,19 @@ class CallGraph:
                         return Edge(site, None, (node,))
         entry = self.catalog.function(name)
         if entry is not None and entry.blocking is not None:
+            if self._exempt(entry.blocking, args, caller, False):
+                return None
             return Edge(site, Sink(name.removeprefix("builtins."), entry.blocking))
         return None
+
+    def _exempt(self, blocking: Blocking, args: tuple, caller: Node, memory: bool) -> bool:
+        """The call does no I/O with these arguments: ``shutdown(wait=False)``, an in-memory
+        receiver or buffer argument, ``sqlite3.connect(":memory:")`` (decision 0043)."""
+        if _disarmed(blocking, args):
+            return True
+        return bool(blocking.in_memory) and self.resolver.in_memory(
+            blocking.in_memory, args, caller.module, caller.receiver, memory
+        )
 
     def _generator_node(self, value: Generator | ContextManager) -> Node | None:
         reference = function_of(value.call)
@@ -470,7 +481,7 @@ class CallGraph:
         if isinstance(value, CatalogInstance):
             for method in ("__enter__", "__exit__"):  # leaving the block runs on the loop too
                 blocking = self.catalog.method(value.type, method)
-                if blocking is not None:
+                if blocking is not None and not self._exempt(blocking, (), node, value.memory):
                     return Edge(site, Sink(f"{value.type}.{method}", blocking))
         if isinstance(value, Instance):
             enter = self.resolver.attribute(value, "__enter__")
@@ -509,7 +520,7 @@ class CallGraph:
             return Edge(site, sink)
         if isinstance(value, CatalogInstance):
             blocking = self.catalog.method(value.type, "__iter__")
-            if blocking is not None:
+            if blocking is not None and not self._exempt(blocking, (), node, value.memory):
                 return Edge(site, Sink(f"iterating {value.type}", blocking))
         return None
 

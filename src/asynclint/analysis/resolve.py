@@ -52,7 +52,7 @@ from asynclint.analysis.values import (
     options_of,
     union_of,
 )
-from asynclint.catalog import Catalog, argument_position
+from asynclint.catalog import Catalog, InMemory, argument_position
 from asynclint.facts import Expr, FunctionFacts
 
 if TYPE_CHECKING:
@@ -450,7 +450,7 @@ class Resolver:
             if is_typing_name(form.name, "Self") and receiver is not None:
                 return receiver
             canonical = self.catalog.canonical_type(form.name)
-            return CatalogInstance(canonical) if canonical else UNKNOWN
+            return self.catalog_instance(canonical) if canonical else UNKNOWN
         if isinstance(form, Constant):
             if isinstance(form.value, str) and module:
                 return self.instance_of(self.forward_ref(form.value, module), module, receiver)
@@ -490,7 +490,7 @@ class Resolver:
                 return MappingOf(self.instance_of(args[0], module, receiver), value)
             return UNKNOWN
         canonical = self.catalog.canonical_type(origin)
-        return CatalogInstance(canonical) if canonical else UNKNOWN
+        return self.catalog_instance(canonical) if canonical else UNKNOWN
 
     def class_of(self, form: Value, module: str, receiver: Receiver) -> Value:
         """What a ``type[X]`` holds: the class X or any subclass of it."""
@@ -551,19 +551,61 @@ class Resolver:
 
     def _catalog_attribute(self, value: CatalogInstance, name: str) -> Value:
         catalog = self.catalog
+        memory = value.memory  # what an in-memory object holds is in memory too
         attribute_type = catalog.attribute(value.type, name)
         if attribute_type:
-            return CatalogInstance(attribute_type)
+            return self.catalog_instance(attribute_type, memory=memory)
         if catalog.method(value.type, name) or catalog.method_returns(value.type, name):
-            return CatalogMethod(value.type, name, value.element)
+            return CatalogMethod(value.type, name, value.element, memory)
         if catalog.open_attributes(value.type):  # app.state.mailer: whatever was stored there
             stored = self.stores.stored(value, name)
             if stored != UNKNOWN:
                 return stored
         fallback = catalog.method_returns(value.type, "__getattr__")
         if fallback:
-            return CatalogInstance(fallback)
-        return CatalogMethod(value.type, name, value.element)
+            return self.catalog_instance(fallback, memory=memory)
+        return CatalogMethod(value.type, name, value.element, memory)
+
+    def catalog_instance(
+        self, type_name: str, element: Value = UNKNOWN, *, memory: bool = False
+    ) -> CatalogInstance:
+        """An instance of a catalog type; in memory when it was made so or the type is a
+        buffer (``io.BytesIO``)."""
+        return CatalogInstance(type_name, element, memory or self.catalog.is_memory(type_name))
+
+    def in_memory(
+        self,
+        conditions: tuple[InMemory, ...],
+        args: tuple,
+        module: str,
+        receiver: Receiver,
+        memory_receiver: bool = False,
+    ) -> bool:
+        """Whether a call with ``args`` meets one of the catalog's in-memory ``conditions``:
+        its receiver is in memory, or an argument is the literal, is missing, or is an object
+        in memory (every option of it)."""
+        for condition in conditions:
+            if condition.receiver:
+                if memory_receiver:
+                    return True
+                continue
+            given = _argument_expr(args, condition.position, condition.keyword)
+            if condition.missing:
+                if given is None:
+                    return True
+                continue
+            if given is None or given[0] == "star":
+                continue
+            if condition.literal is not None:
+                if given[0] == "lit" and given[1] == condition.literal:
+                    return True
+                continue
+            options = options_of(self.evaluate(given, module, receiver))
+            if options and all(
+                isinstance(option, CatalogInstance) and option.memory for option in options
+            ):
+                return True
+        return False
 
     # ---- calls --------------------------------------------------------------------------------
 
@@ -592,13 +634,13 @@ class Resolver:
         if isinstance(callee, CatalogMethod):
             items = self.catalog.method_items(callee.type, callee.name)
             if items:
-                return Items(CatalogInstance(items))
+                return Items(self.catalog_instance(items, memory=callee.memory))
             return self._catalog_method_result(callee, args, module, receiver)
         if isinstance(callee, LibraryWrapped):
             return self.call_result(callee.call, args, module, receiver)
         if isinstance(callee, CatalogInstance):
             returned = self.catalog.method_returns(callee.type, "__call__")
-            return CatalogInstance(returned) if returned else UNKNOWN
+            return self.catalog_instance(returned, memory=callee.memory) if returned else UNKNOWN
         if isinstance(callee, Partial):
             return self.call_result(callee.target, (), module, receiver)
         if isinstance(callee, Union):
@@ -637,7 +679,9 @@ class Resolver:
             element = UNKNOWN
         if element != UNKNOWN and catalog.eager_option(callee.type, callee.name):
             element = self._with_loaded(element, self._eager_names(args, module))
-        return CatalogInstance(returned, element) if returned else UNKNOWN
+        if not returned:
+            return UNKNOWN
+        return self.catalog_instance(returned, element, memory=callee.memory)
 
     def _eager_names(self, args: tuple, module: str) -> frozenset[str]:
         """Attributes an ``options(selectinload(Model.items), ...)`` call loads eagerly."""
@@ -704,10 +748,12 @@ class Resolver:
             element: Value = UNKNOWN
             if entry.carries.startswith("class-arg-"):
                 element = self.instance_of(argument(argument_position(entry.carries)), module)
-            return CatalogInstance(returned, element)
+            conditions = entry.in_memory or (entry.blocking.in_memory if entry.blocking else ())
+            memory = self.in_memory(conditions, args, module, receiver)
+            return self.catalog_instance(returned, element, memory=memory)
         canonical = self.catalog.canonical_type(name)
         if canonical:
-            return CatalogInstance(canonical)
+            return self.catalog_instance(canonical)
         return UNKNOWN
 
     def returns(
@@ -829,7 +875,9 @@ class Resolver:
             return self.yielded(value.call)
         if isinstance(value, CatalogInstance):
             returned = self.catalog.method_returns(value.type, "__enter__")
-            return CatalogInstance(returned, value.element) if returned else value
+            if not returned:
+                return value
+            return self.catalog_instance(returned, value.element, memory=value.memory)
         if isinstance(value, Instance):
             enter = self.attribute(value, "__enter__")
             for option in options_of(enter):
@@ -855,7 +903,7 @@ class Resolver:
     def _catalog_return(self, value: Value, method: str) -> Value:
         if isinstance(value, CatalogInstance):
             returned = self.catalog.method_returns(value.type, method)
-            return CatalogInstance(returned) if returned else UNKNOWN
+            return self.catalog_instance(returned, memory=value.memory) if returned else UNKNOWN
         return UNKNOWN
 
     def is_decorated_with(self, function: FunctionFacts, module: str, *names: str) -> bool:
@@ -866,6 +914,21 @@ class Resolver:
             if isinstance(value, External) and value.name in names:
                 return True
         return False
+
+
+def _argument_expr(args: tuple, position: int | None, keyword: str) -> Expr | None:
+    """The expression passed at ``position`` or as ``keyword`` (None when not passed)."""
+    if keyword:
+        for name, value in args:
+            if name == keyword:
+                return value
+    if position is not None:
+        positional = [value for name, value in args if name is None]
+        if any(value[0] == "star" for value in positional[: position + 1]):
+            return ("star",)
+        if position < len(positional):
+            return positional[position]
+    return None
 
 
 def _container_call(method: ContainerMethod) -> Value:
