@@ -271,6 +271,8 @@ class _Extractor(cst.CSTVisitor):
         if isinstance(node, cst.BinaryOperation):
             if isinstance(node.operator, cst.Divide):
                 return ("div", self.expr(node.left, depth + 1))
+            if isinstance(node.operator, cst.Add):  # settings.API_PREFIX + "/items"
+                return ("add", self.expr(node.left, depth + 1), self.expr(node.right, depth + 1))
             if isinstance(node.operator, cst.BitOr):  # X | None in annotations
                 return ("union", self.expr(node.left, depth + 1), self.expr(node.right, depth + 1))
             return UNKNOWN
@@ -283,7 +285,7 @@ class _Extractor(cst.CSTVisitor):
             except ValueError:
                 return ("lit", None)
         if isinstance(node, cst.FormattedString):
-            return ("lit", None)
+            return ("fstr", tuple(self._fstring_part(part, depth) for part in node.parts))
         if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
             return (
                 "list",
@@ -307,6 +309,19 @@ class _Extractor(cst.CSTVisitor):
             return self.expr(node.left, depth + 1)
         if isinstance(node, cst.NamedExpr):
             return self.expr(node.value, depth + 1)
+        return UNKNOWN
+
+    def _fstring_part(self, part: cst.BaseFormattedStringContent, depth: int) -> Expr:
+        """A part of an f-string: its text, or the expression it formats (formatted otherwise
+        than by ``str()``: unknown)."""
+        if isinstance(part, cst.FormattedStringText):
+            return ("lit", part.value.replace("{{", "{").replace("}}", "}"))
+        if (
+            isinstance(part, cst.FormattedStringExpression)
+            and part.conversion is None
+            and part.format_spec is None
+        ):
+            return self.expr(part.expression, depth + 1)
         return UNKNOWN
 
     def args(self, args: Any, depth: int) -> tuple[tuple[str | None, Expr], ...]:

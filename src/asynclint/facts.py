@@ -33,6 +33,8 @@ from typing import Any
 #   ("item", expr, index)  the item at ``index`` when unpacking (``a, b = pair``)
 #   ("dict", keys, values)  a dict display
 #   ("lit", value), ("list", elements), ("lambda", qualname), ("unk",)
+#   ("fstr", parts)  an f-string: literal texts and the expressions it formats
+#   ("add", left, right)  ``left + right`` (string concatenation, for paths and prefixes)
 # ``args`` is a tuple of (keyword or None, Expr); starred arguments are ("star", expr).
 # Annotations are kept as written; string annotations (forward references) are parsed.
 Expr = tuple[Any, ...]

@@ -68,7 +68,13 @@ def route_rows(session: Session) -> list[RouteRow]:
 def _loop_functions(session: Session, route: Route) -> list[FunctionId]:
     """The route's code that runs on the loop, and the async functions it calls, transitively."""
     project = session.project
-    starts = [route.handler, *route.dependencies, *route.background_tasks, *route.streamed]
+    starts = [
+        route.handler,
+        *route.wrappers,
+        *route.dependencies,
+        *route.background_tasks,
+        *route.streamed,
+    ]
     pending = [fid for fid in starts if _is_async(session, fid)]
     pending += [fid for fid in route.validators if fid in session.model.loop_sync]
     seen: list[FunctionId] = []

@@ -85,6 +85,8 @@ class Edge:
     via: Node | None = None
     dispatch: str = ""
     once: str = ""
+    # For the edge into a decorator's wrapper: the decorated function it wraps (for labels).
+    wraps: str = ""
 
 
 class CallGraph:
@@ -153,8 +155,12 @@ class CallGraph:
         if wrapped:
             found = []
             for option in wrapped:  # the body the user wrote first, then the wrapper
+                original = function_of(option.original)
                 for part in (option.original, option.wrapper):
                     edge = self.edge_for_call(call, part, call.args, node)
+                    if edge is not None and part is option.wrapper and original is not None:
+                        name = self.store.display_name((original.module, original.qualname))
+                        edge = replace(edge, wraps=name)
                     if edge is not None:
                         found.append(edge)
             return found

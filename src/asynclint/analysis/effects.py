@@ -144,6 +144,7 @@ class Effects:
         cached = self._below.get(key)
         if cached is not None:
             return cached
+        misses = self.store.misses
         found: dict[tuple[str, str, int], tuple[Sink, ChainHop]] = {}
         seen = {node}
         queue = deque([node])
@@ -168,13 +169,17 @@ class Effects:
             key=lambda item: (item[0].blocking.severity.rank, item[1].path, item[1].line),
         )
         result = tuple(ordered[:MAX_OTHERS])
-        self._below[key] = result
+        if misses == self.store.misses:  # only what is final: no body was missing
+            self._below[key] = result
         return result
 
     def first_hops(self, edge: Edge, callee: Node, module: str) -> tuple[ChainHop, ...]:
         """The hop(s) of one call: the callee, preceded by the helper it was passed through."""
         path, line = self.store.path_of(module), edge.site.span[0]
-        hops = (ChainHop(self.display_name(callee), path, line),)
+        name = self.display_name(callee)
+        if edge.wraps:  # `add (@audited)`: the wrapper named by what it wraps
+            name = f"{edge.wraps} (@{callee.qualname.split('.', 1)[0]})"
+        hops = (ChainHop(name, path, line),)
         if edge.via is not None:
             hops = (ChainHop(self.display_name(edge.via), path, line), *hops)
         return hops

@@ -224,6 +224,11 @@ class Resolver:
             return MappingOf(keys, values)
         if tag == "lambda":
             return FunctionRef(module, expr[1]) if expr[1] else UNKNOWN
+        if tag in ("fstr", "add"):  # text known when every part is
+            parts = [self.evaluate(part, module, receiver) for part in _text_parts(expr)]
+            if all(isinstance(part, Constant) and isinstance(part.value, str) for part in parts):
+                return Constant("".join(part.value for part in parts))  # type: ignore[attr-defined]
+            return UNKNOWN
         if tag == "tparam":
             return TypeVarRef(module, f"{expr[1]}.{expr[2]}")
         return UNKNOWN
@@ -914,6 +919,11 @@ class Resolver:
             if isinstance(value, External) and value.name in names:
                 return True
         return False
+
+
+def _text_parts(expr: Expr) -> tuple[Expr, ...]:
+    """The parts of an f-string or a concatenation, in order."""
+    return expr[1] if expr[0] == "fstr" else (expr[1], expr[2])
 
 
 def _argument_expr(args: tuple, position: int | None, keyword: str) -> Expr | None:
