@@ -190,11 +190,20 @@ def _offer_make_sync(
     replaced: dict[int, Finding] = {}
     for fid in candidates:
         upgraded = []
+        kind = "route" if model.contexts[fid].startswith("async route") else "dependency"
+        name = fid[1].rsplit(".", 1)[-1]
+        simplest = (
+            f"make `{name}` a plain `def`: it awaits nothing, and FastAPI runs a `def` {kind} "
+            "in its threadpool"
+        )
         for finding in by_function[fid]:
             fix = finding.fix
             if fix is None or fix.applicability is not Applicability.SAFE:
                 fix = Fix(Applicability.UNSAFE, "", (), "make-sync")
-            new = finding.with_fix(fix)
+            suggestion = finding.suggestion
+            if fix.applicability is not Applicability.SAFE:  # a safe edit is simpler still
+                suggestion = f"{simplest}; or {suggestion}" if suggestion else simplest
+            new = replace(finding.with_fix(fix), suggestion=suggestion)
             replaced[id(finding)] = new
             upgraded.append(new)
         by_function[fid] = upgraded
@@ -259,6 +268,13 @@ def _finding(
     rule = get_rule(code)
     line, column, end_line, end_column = site.span
     suggestion = _help(sink.blocking, sink.name, "" if chain else site.text)
+    if chain and suggestion:
+        # The call at hand can be offloaded; the blocking call itself is further down.
+        where = f"`{sink.name.removeprefix('builtins.')}` in `{_hop_label(chain[-2], False)}`"
+        suggestion = f"the blocking call is {where}: {suggestion}"
+        if is_call and function.is_async:
+            offload = f"offload the call: `await asyncio.to_thread({site.text}, ...)`"
+            suggestion = f"{offload}; {suggestion}"
     return Finding(
         code=code,
         name=rule.name if rule else code,
