@@ -48,7 +48,7 @@ def test_once_only_calls_are_low_confidence_with_a_note() -> None:
     default = {f.line for f in check_source(source, "once_only.py")}
     everything = check_source(source, "once_only.py", Settings(confidence="low"))
     once = [f for f in everything if f.line not in default]
-    assert len(once) == 9
+    assert len(once) == 10
     assert all(f.once and f.confidence.value == "low" for f in once)
     assert all("on the first call only:" in f.message for f in once)
     cached = next(f for f in once if f.snippet == "load_settings")

@@ -330,6 +330,31 @@ class CallGraph:
             once = cached[0] if all(cached) else ""
         return replace(edge, targets=targets, once=once)
 
+    def _made_property(self, owner: Value, name: str) -> bool:
+        """``basic = settings_property(Basic())`` in a class body, where the project function
+        returns ``property(...)``: reading it runs a getter each time."""
+        cls = owner.cls if isinstance(owner, Instance) else owner
+        if not isinstance(cls, ClassRef):
+            return False
+        for entry in self.hierarchy.mro(cls):
+            facts = self.hierarchy.class_facts(entry)
+            value = facts.attributes.get(name) if facts is not None else None
+            if value is None:
+                continue
+            if value[0] == "ann":
+                value = value[2] or ("unk",)
+            if value[0] != "call":
+                return False
+            factory = function_of(self.resolver.evaluate(value[1], entry.module))
+            if factory is None:
+                return False
+            function = self.store.function((factory.module, factory.qualname))
+            if function is None or function.returned is None or function.returned[0] != "call":
+                return False
+            made = self.resolver.evaluate(function.returned[1], factory.module)
+            return isinstance(made, External) and made.name in _PROPERTY_TYPES
+        return False
+
     def _is_method(self, node: Node) -> bool:
         function = self.store.signature(node.fid)
         return function is not None and function.class_name is not None
@@ -355,6 +380,8 @@ class CallGraph:
                 getter = self.hierarchy.property_getter(option, expr[2])
                 if getter is not None and not self._cached(getter.function, methods=True):
                     return False  # a property computes a new value at each read
+                if self._made_property(option, expr[2]):
+                    return False
             return True
         if tag == "call":
             callee = function_of(self.resolver.evaluate(expr[1], node.module, node.receiver))
@@ -547,6 +574,9 @@ class CallGraph:
     def _internal_error(self, node: Node, span: tuple, error: Exception) -> None:
         where = f"{self.store.path_of(node.module)}:{span[0]}"
         self.internal_errors.append(f"{where}: internal error while resolving ({error!r}); skipped")
+
+
+_PROPERTY_TYPES = frozenset({"builtins.property", "functools.cached_property"})
 
 
 def _runs_once(scope: str, node: Node) -> bool:
