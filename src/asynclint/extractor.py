@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import libcst as cst
 
-from asynclint import masking, memo
+from asynclint import guards, masking, memo
 from asynclint.cstparse import parse_valid_module
 from asynclint.facts import (
     _LINE_SPLIT,
@@ -162,6 +162,8 @@ class _Extractor(cst.CSTVisitor):
         # Inside the miss branch of a memo idiom (asynclint.memo): what runs there runs once per
         # process or per object ("process", "object"; "" elsewhere).
         self.memo = ""
+        # Optional parameters the code being walked needs given (asynclint.guards).
+        self.guards: frozenset[str] = frozenset()
 
     # Node class -> (visit, leave) functions of this class, looked up once. Plain functions, not
     # bound methods: an instance holding its own bound methods would be a reference cycle, and
@@ -417,9 +419,10 @@ class _Extractor(cst.CSTVisitor):
         return f"{self._function_scope().qualname}.<locals>.{name}"
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        outer, self.memo = self.memo, ""  # a body runs when it is called
+        outer = (self.memo, self.guards)
+        self.memo, self.guards = "", frozenset()  # a body runs when it is called
         self._function_def(node)
-        self.memo = outer
+        self.memo, self.guards = outer
         return False
 
     def _function_def(self, node: cst.FunctionDef) -> None:
@@ -515,9 +518,10 @@ class _Extractor(cst.CSTVisitor):
         return scope
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
-        outer, self.memo = self.memo, ""
+        outer = (self.memo, self.guards)
+        self.memo, self.guards = "", frozenset()
         self._lambda(node)
-        self.memo = outer
+        self.memo, self.guards = outer
         return False
 
     def _lambda(self, node: cst.Lambda) -> None:
@@ -584,7 +588,7 @@ class _Extractor(cst.CSTVisitor):
             self.comp_nodes.append((node, None))
         else:
             text = _dotted(node.iter) or _describe(node.iter)
-            site = Site("iter", iterable, (0, 0, 0, 0), text, self.memo)
+            site = Site("iter", iterable, (0, 0, 0, 0), text, self.memo, self._guards())
             self.function.sites.append(site)
             self.comp_nodes.append((node, site))
         self._bind_target(node.target, ("iter", iterable))
@@ -696,7 +700,8 @@ class _Extractor(cst.CSTVisitor):
         if id(node) not in self.not_reads and isinstance(node.value, (cst.Name, cst.Attribute)):
             value = self.expr(node)
             if value[0] == "attr":  # `module.attr` folds into an import: no getter to run
-                site = Site("read", value, (-2, index, 0, 0), _describe(node), self.memo)
+                span = (-2, index, 0, 0)
+                site = Site("read", value, span, _describe(node), self.memo, self._guards())
                 self.function.sites.append(site)
 
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -720,6 +725,7 @@ class _Extractor(cst.CSTVisitor):
             awaited=id(node) in self.awaited,
             text=_dotted(node.func) or _describe(node.func),
             once=self.memo,
+            guards=self._guards(),
         )
         self.call_records.append(record)
         self.function.calls.append(record)
@@ -732,7 +738,7 @@ class _Extractor(cst.CSTVisitor):
             self.site_nodes.append((node, None))
         else:
             text = _dotted(node.iter) or _describe(node.iter)
-            site = Site("iter", iterable, (0, 0, 0, 0), text, self.memo)
+            site = Site("iter", iterable, (0, 0, 0, 0), text, self.memo, self._guards())
             self.function.sites.append(site)
             self.site_nodes.append((node, site))
         self._bind_target(node.target, ("iter", iterable))
@@ -751,7 +757,7 @@ class _Extractor(cst.CSTVisitor):
             value = self.expr(item.item)
             if node.asynchronous is None:
                 text = _dotted(item.item) or _describe(item.item)
-                site = Site("enter", value, (0, 0, 0, 0), text, self.memo)
+                site = Site("enter", value, (0, 0, 0, 0), text, self.memo, self._guards())
                 self.function.sites.append(site)
                 site_for_statement = site_for_statement or site
                 if isinstance(item.item, cst.Call):
@@ -770,6 +776,7 @@ class _Extractor(cst.CSTVisitor):
 
     def visit_If(self, node: cst.If) -> bool:
         self.walk(node.test)
+        when_true, when_false = guards.truthy(node.test, self._optional)
         miss: cst.CSTNode | None = None
         scope = ""
         found = memo.test_subject(node.test, self.expr)
@@ -780,31 +787,56 @@ class _Extractor(cst.CSTVisitor):
             scope = memo.memoised(subject, stored)
             if scope:
                 miss = branch
-        for branch in (node.body, node.orelse):
+        for branch, needs in ((node.body, when_true), (node.orelse, when_false)):
             if branch is not None:
-                self._walk_memo(branch, scope if branch is miss else "")
+                self._walk_memo(branch, scope if branch is miss else "", needs)
         return False
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> bool:
-        """``if key in _cache: return _cache[key]`` makes the rest of the block a miss path."""
+        """``if key in _cache: return _cache[key]`` makes the rest of the block a miss path;
+        ``if not blocking: return`` makes it need ``blocking``."""
         statements = node.body
         scope = ""
+        needs: frozenset[str] = frozenset()
         for index, statement in enumerate(statements):
-            self._walk_memo(statement, scope)
-            if not scope and _early_return(statement):
-                assert isinstance(statement, cst.If)
+            self._walk_memo(statement, scope, needs)
+            if not isinstance(statement, cst.If) or statement.orelse is not None:
+                continue
+            if memo.ends_with_exit(statement.body):
+                needs |= guards.truthy(statement.test, self._optional)[1]
+            if not scope and memo.ends_with_return(statement.body):
                 found = memo.test_subject(statement.test, self.expr)
                 if found is not None and found[0] == memo.PRESENT:
                     rest = statements[index + 1 :]
                     scope = memo.memoised(found[1], memo.stores(rest, self.expr, self._is_global))
         return False
 
-    def _walk_memo(self, node: cst.CSTNode, scope: str) -> None:
-        """Walk ``node``; in a miss branch of ``scope`` when given (the outer one wins)."""
-        outer = self.memo
-        self.memo = outer or scope
+    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> bool:
+        """``dedup_key is not None and should_emit(dedup_key)``: the right side needs the left."""
+        self.walk(node.left)
+        when_true, when_false = guards.truthy(node.left, self._optional)
+        needs = when_true if isinstance(node.operator, cst.And) else when_false
+        self._walk_memo(node.right, "", needs)
+        return False
+
+    def _walk_memo(
+        self, node: cst.CSTNode, scope: str, needs: frozenset[str] = frozenset()
+    ) -> None:
+        """Walk ``node``; in a miss branch of ``scope`` when given (the outer one wins), needing
+        the optional parameters ``needs`` given too."""
+        outer = (self.memo, self.guards)
+        self.memo = self.memo or scope
+        self.guards = self.guards | needs
         self.walk(node)
-        self.memo = outer
+        self.memo, self.guards = outer
+
+    def _guards(self) -> tuple[str, ...]:
+        return tuple(sorted(self.guards))
+
+    def _optional(self, name: str) -> bool:
+        """A parameter of this function with a falsy default, not rebound since."""
+        bound = self.lookup(name)
+        return bound[0] == "param" and guards.is_falsy_default(bound[2])
 
     def _is_global(self, name: str) -> bool:
         return name in self._function_scope().globals_
@@ -819,14 +851,6 @@ class _Extractor(cst.CSTVisitor):
             prefix = "" if owner == MODULE_SCOPE else f"{owner}."
             name = self.lambda_names[id(node)] = f"{prefix}<lambda#{count}>"
         return name
-
-
-def _early_return(statement: cst.CSTNode) -> bool:
-    return (
-        isinstance(statement, cst.If)
-        and statement.orelse is None
-        and memo.ends_with_return(statement.body)
-    )
 
 
 def _is_reset(value: Expr) -> bool:

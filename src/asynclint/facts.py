@@ -53,6 +53,8 @@ class CallSite:
     text: str  # dotted callee text, e.g. "self.session.get"
     # In a memo idiom's miss branch (asynclint.memo): runs once per "process" or per "object".
     once: str = ""
+    # Optional parameters that must be given for the call to run (asynclint.guards).
+    guards: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -64,6 +66,7 @@ class Site:
     span: Span
     text: str
     once: str = ""  # as CallSite.once
+    guards: tuple[str, ...] = ()  # as CallSite.guards
 
 
 @dataclass(slots=True)

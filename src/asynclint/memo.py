@@ -125,13 +125,22 @@ def _scope(subject: Expr) -> str:
 
 
 def ends_with_return(body: cst.BaseSuite) -> bool:
+    return _ends_with(body, (cst.Return,))
+
+
+def ends_with_exit(body: cst.BaseSuite) -> bool:
+    """The block leaves the function (or raises): what follows runs only when it does not."""
+    return _ends_with(body, (cst.Return, cst.Raise))
+
+
+def _ends_with(body: cst.BaseSuite, kinds: tuple[type, ...]) -> bool:
     statements: Sequence[cst.CSTNode] = body.body
     if not statements:
         return False
     last = statements[-1]
-    if isinstance(last, cst.SimpleStatementLine):
-        return any(isinstance(item, cst.Return) for item in last.body)
-    return False
+    if isinstance(last, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+        return any(isinstance(item, kinds) for item in last.body)
+    return isinstance(last, kinds)
 
 
 def _lasts(value: Expr) -> bool:

@@ -33,6 +33,7 @@ from asynclint.analysis.values import (
 )
 from asynclint.catalog import Blocking, Catalog
 from asynclint.facts import CallSite, Expr, Site
+from asynclint.guards import is_falsy_default
 from asynclint.rules import default_severity
 
 CPU_LOOP_CODE = "AL281"
@@ -46,12 +47,15 @@ class Node:
 
     ``lasting``: the receiver outlives the call (a module-level object, what a cached factory
     returns), so what the method caches on ``self`` is cached for the process (decision 0041).
+    ``absent``: optional parameters the call left at their falsy default, so the code that
+    needs them given does not run (decision 0046).
     """
 
     module: str
     qualname: str
     receiver: Value | None = None
     lasting: bool = False
+    absent: frozenset[str] = frozenset()
 
     @property
     def fid(self) -> FunctionId:
@@ -112,6 +116,8 @@ class CallGraph:
         if function is not None:
             memoising = self.store.display_name(node.fid)
             for call in function.calls:
+                if node.absent and not node.absent.isdisjoint(call.guards):
+                    continue  # needs an optional argument this call did not pass
                 try:
                     found = self._call_edges(call, node)
                     if call.callee[0] == "attr" and self.lasting(call.callee[1], node):
@@ -122,6 +128,8 @@ class CallGraph:
                 once = _runs_once(call.once, node)
                 edges.extend(_once(edge, memoising) if once else edge for edge in found)
             for site in function.sites:
+                if node.absent and not node.absent.isdisjoint(site.guards):
+                    continue
                 try:
                     edge = self._site_edge(site, node)
                 except Exception as error:
@@ -239,13 +247,13 @@ class CallGraph:
         self, site: CallSite | Site, callee: Value, args: tuple, caller: Node
     ) -> Edge | None:
         if isinstance(callee, (FunctionRef, Bound)):
-            return self._project_call(site, callee, caller)
+            return self._project_call(site, callee, caller, args)
         if isinstance(callee, LibraryWrapped):  # calling a Celery task runs its body here
-            return self._project_call(site, callee.call, caller)
+            return self._project_call(site, callee.call, caller, args)
         if isinstance(callee, ClassRef):
             init = self.resolver.attribute(Instance(callee, exact=callee.exact), "__init__")
             if isinstance(init, (FunctionRef, Bound)):
-                return self._project_call(site, init, caller)
+                return self._project_call(site, init, caller, args)
             return None
         if isinstance(callee, Instance):
             call = self.resolver.attribute(callee, "__call__")
@@ -283,7 +291,7 @@ class CallGraph:
         return None
 
     def _project_call(
-        self, site: CallSite | Site, callee: FunctionRef | Bound, caller: Node
+        self, site: CallSite | Site, callee: FunctionRef | Bound, caller: Node, args: tuple = ()
     ) -> Edge | None:
         reference = function_of(callee)
         assert reference is not None
@@ -293,11 +301,36 @@ class CallGraph:
             return Edge(site, Sink(name, configured.blocking))
         receiver = callee.receiver if isinstance(callee, Bound) else None
         if isinstance(receiver, Instance) and not receiver.exact:
-            return self._dispatch(site, callee, receiver)
+            return self._dispatch(site, callee, receiver, args)
         node = self._node(reference, receiver, caller)
         if node is None:
             return None
+        node = self._with_absent(node, isinstance(callee, Bound), args)
         return Edge(site, None, (node,), once=self._cached(reference, methods=False))
+
+    def _with_absent(self, node: Node, bound: bool, args: tuple) -> Node:
+        """The node for a call that leaves some optional guard parameters at their default."""
+        function = self.store.function(node.fid)
+        if function is None:
+            return node
+        needed = {name for call in function.calls for name in call.guards}
+        needed.update(name for site in function.sites for name in site.guards)
+        if not needed or any(value[0] == "star" for _, value in args):
+            return node  # nothing guarded, or unknown arguments: everything may run
+        params = list(function.params)
+        if bound and function.class_name is not None and params:
+            params = params[1:]  # `self` is the receiver
+        given = sum(1 for keyword, _ in args if keyword is None)
+        keywords = {keyword for keyword, _ in args if keyword}
+        absent = frozenset(
+            param.name
+            for index, param in enumerate(params)
+            if param.name in needed
+            and index >= given
+            and param.name not in keywords
+            and is_falsy_default(param.default)
+        )
+        return replace(node, absent=absent) if absent else node
 
     def _cached(self, reference: FunctionRef, *, methods: bool) -> str:
         """The function's name when a memoizing decorator caches it (``@lru_cache``), else
@@ -388,7 +421,9 @@ class CallGraph:
             return callee is not None and bool(self._cached(callee, methods=False))
         return False
 
-    def _dispatch(self, site: CallSite | Site, callee: Bound, receiver: Instance) -> Edge | None:
+    def _dispatch(
+        self, site: CallSite | Site, callee: Bound, receiver: Instance, args: tuple = ()
+    ) -> Edge | None:
         """A method called on a declared receiver: every implementation it may run."""
         name = callee.function.qualname.rsplit(".", 1)[-1]
         targets = []
@@ -405,7 +440,7 @@ class CallGraph:
                 continue
             node = self._node(implementation.function, implementation.receiver, None)
             if node is not None:
-                targets.append(node)
+                targets.append(self._with_absent(node, True, args))
         if not targets:
             return None
         dispatch = ""
