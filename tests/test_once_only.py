@@ -155,3 +155,32 @@ def test_what_runs_once_per_process_or_per_object() -> None:
     assert once["open_session"] == memo.OBJECT
     assert once["connect"] == ""  # `or force`: it runs again whenever asked
     assert once["connect_locally"] == ""  # a local is gone when the call returns
+
+
+def test_a_lifespan_chosen_with_or_in_a_factory_pays_the_first_call() -> None:
+    source = textwrap.dedent(
+        """\
+        from contextlib import asynccontextmanager
+        from functools import lru_cache
+        from pathlib import Path
+
+        from fastapi import FastAPI
+
+
+        @lru_cache
+        def load_settings():
+            return Path("settings.json").read_text()
+
+
+        @asynccontextmanager
+        async def lifespan(app):
+            load_settings()
+            yield
+
+
+        def create_app(override=None) -> FastAPI:
+            return FastAPI(lifespan=override or lifespan)
+        """
+    )
+    (finding,) = check_source(source, "factory.py")
+    assert finding.context == "lifespan" and not finding.once

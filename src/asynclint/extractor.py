@@ -307,7 +307,8 @@ class _Extractor(cst.CSTVisitor):
         if isinstance(node, cst.IfExp):
             return self.expr(node.body, depth + 1)
         if isinstance(node, cst.BooleanOperation):
-            # `x or default`: the left operand is the usual value.
+            if isinstance(node.operator, cst.Or):  # `override or default`: either one
+                return ("union", self.expr(node.left, depth + 1), self.expr(node.right, depth + 1))
             return self.expr(node.left, depth + 1)
         if isinstance(node, cst.NamedExpr):
             return self.expr(node.value, depth + 1)
