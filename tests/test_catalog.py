@@ -311,7 +311,8 @@ def test_sdk_wildcards_and_nested_resources(catalog: Catalog) -> None:
 
 
 def test_thread_waits(catalog: Catalog) -> None:
-    assert method_code(catalog, "threading.RLock", "__enter__") == "AL290"
+    assert method_code(catalog, "threading.RLock", "__enter__") == "AL295"  # off by default
+    assert method_code(catalog, "threading.Condition", "wait") == "AL290"
     assert catalog.method("queue.PriorityQueue", "get") is not None
     assert catalog.method("queue.Queue", "put_nowait") is None
     submit = catalog.method_returns("concurrent.futures.ThreadPoolExecutor", "submit")

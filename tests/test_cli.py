@@ -35,6 +35,7 @@ EXPECTED_CODES = {
     "AL280",
     "AL281",
     "AL290",
+    "AL295",
 }
 JSON_FIELDS = {
     "code",

@@ -57,7 +57,9 @@ def test_text_marks_only_fixes_that_apply(project: Path) -> None:
     output = run()
     marked = {
         int(match.group(1)): match.group(2)
-        for match in re.finditer(r"app\.py:(\d+):\d+: AL\d+ (\[\*\]|\[~\])?", output)
+        for match in re.finditer(
+            r"app\.py:(\d+):\d+: AL\d+ (?:high |medium |low )?(\[\*\]|\[~\])?", output
+        )
     }
     assert marked[13] == "[*]"  # time.sleep: the safe fix
     assert marked[14] == "[~]"  # requests.get: an unsafe offload

@@ -20,9 +20,12 @@ KEYS = [
     "end_column",
     "suggestion",
     "confidence",
+    "severity",
+    "first_call_only",
     "context",
     "fix",
     "chain",
+    "others",
     "implementations",
     "url",
 ]

@@ -44,7 +44,7 @@ def test_formats_are_all_renderable() -> None:
 def test_one_line_per_finding_with_help_below() -> None:
     out = text([make_finding()], files_checked=3).splitlines()
     assert out[0] == (
-        "app/main.py:4:5: AL251 `time.sleep()` blocks the event loop in async route GET /"
+        "app/main.py:4:5: AL251 high `time.sleep()` blocks the event loop in async route GET /"
     )
     assert out[1] == "    help: use `await asyncio.sleep(1)`"
     assert out[2] == "Found 1 problem in 1 file (3 files checked)."
@@ -84,8 +84,8 @@ def test_fix_markers_and_fixable_summary() -> None:
     ]
     lines = text(findings).splitlines()
     headlines = [line for line in lines if line.startswith(("app/", "b.py", "c.py"))]
-    assert " AL251 [*] " in headlines[0]
-    assert " AL251 [~] " in headlines[1]
+    assert " AL251 high [*] " in headlines[0]
+    assert " AL251 high [~] " in headlines[1]
     assert "[" not in headlines[2].split("AL251")[1].split("`")[0]
     assert "[*] 1 fixable with --fix." in lines
     assert "(1 hidden fix can be enabled with --unsafe-fixes; marked [~])" in lines

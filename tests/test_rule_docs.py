@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import libcst
@@ -12,6 +13,7 @@ import pytest
 
 from asynclint.api import check_source
 from asynclint.config import Settings
+from asynclint.models import Severity
 from asynclint.ruledocs import render_json, render_markdown, render_rule_markdown, render_text
 from asynclint.rules import Rule, all_rules, get_rule, peer_code_map
 
@@ -21,7 +23,7 @@ CODE = re.compile(r"AL\d{3}")
 PEER = re.compile(r"ASYNC\d{3}")
 REQUIRED = {
     "AL001", "AL200", "AL210", "AL212", "AL215", "AL220", "AL221", "AL222", "AL230", "AL232",
-    "AL240", "AL250", "AL251", "AL260", "AL270", "AL280", "AL281", "AL290",
+    "AL240", "AL250", "AL251", "AL260", "AL270", "AL280", "AL281", "AL290", "AL295",
 }  # fmt: skip
 SECTIONS = ("what_it_does", "why_bad", "example", "use_instead", "fix_safety", "summary")
 
@@ -70,7 +72,10 @@ def test_examples_show_async_code(rule: Rule) -> None:
 def _settings_for(rule: Rule) -> Settings:
     """AL200's example declares its blocking call in a pyproject comment: honour it."""
     declared = re.findall(r'^# "([\w.]+)" = "(.*)"$', rule.example, flags=re.MULTILINE)
-    return Settings(extra_blocking_calls=tuple(declared)) if declared else Settings()
+    settings = Settings(extra_blocking_calls=tuple(declared)) if declared else Settings()
+    if not rule.default:  # a rule off by default is selected by its code
+        settings = replace(settings, select=(*settings.select, rule.code))
+    return settings
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.code)
@@ -116,8 +121,18 @@ def test_render_json_round_trips_the_rule() -> None:
     assert data["code"] == "AL230"
     assert data["peer_codes"] == ["ASYNC230", "ASYNC231"]
     assert data["url"] == rule.url
-    fields = {key: value for key, value in data.items() if key not in ("peer_codes", "url")}
-    assert Rule(**fields, peer_codes=tuple(data["peer_codes"])) == rule  # type: ignore[arg-type]
+    assert data["severity"] == "medium"
+    fields = {
+        key: value for key, value in data.items() if key not in ("peer_codes", "url", "severity")
+    }
+    assert (
+        Rule(
+            **fields,  # type: ignore[arg-type]
+            peer_codes=tuple(data["peer_codes"]),  # type: ignore[arg-type]
+            severity=Severity(data["severity"]),
+        )
+        == rule
+    )
 
 
 def test_markdown_anchors_match_rule_urls() -> None:

@@ -33,7 +33,7 @@ from asynclint.modules import ModuleIndex
 from asynclint.problems import LIBCST_REJECTS, error_finding, failure_reason
 from asynclint.reading import FileTooLarge, read_bytes
 from asynclint.roots import module_roots
-from asynclint.rules import peer_code_map
+from asynclint.rules import all_rules, peer_code_map
 
 _PARALLEL_MIN_FILES = 12
 
@@ -93,8 +93,15 @@ class Session:
 
 
 def catalog_for(settings: Settings) -> Catalog:
+    # A rule off by default that is not selected does not make anything blocking: a lock taken
+    # on the way to a helper's real I/O is not the chain shown (decision 0042).
+    off = [
+        rule.code
+        for rule in all_rules().values()
+        if not rule.default and not settings.is_selected(rule.code)
+    ]
     return builtin_catalog().extended(
-        dict(settings.extra_blocking_calls), settings.extra_offload_wrappers
+        dict(settings.extra_blocking_calls), settings.extra_offload_wrappers, off
     )
 
 
@@ -290,7 +297,7 @@ def result_of(session: Session) -> RunResult:
     else:
         findings = [*session.errors, *session.direct_findings, *session.analysis.findings]
         suppressed = _suppressed_filter(session)
-        kept = [f for f in findings if settings.is_selected(f.code) and not suppressed(f)]
+        kept = [f for f in findings if settings.is_reported(f) and not suppressed(f)]
         kept = _dedupe(sorted(kept, key=Finding.sort_key))
         if session.cache is not None and session.run_key:
             session.cache.put_run(session.run_key, kept)
@@ -344,7 +351,7 @@ def check_source(
         (
             f
             for f in analysis.findings
-            if settings.is_selected(f.code) and not _line_suppressed(suppressions, f, peers)
+            if settings.is_reported(f) and not _line_suppressed(suppressions, f, peers)
         ),
         key=Finding.sort_key,
     )

@@ -22,7 +22,7 @@ from pathlib import Path
 from asynclint import __version__, cachecodec
 from asynclint.facts import ModuleFacts
 
-FACTS_SCHEMA = 13
+FACTS_SCHEMA = 15
 _GITIGNORE = "# Created by asynclint: this folder is a cache.\n*\n"
 _SECRET_FILE = "secret.key"
 _SECRET_BYTES = 32

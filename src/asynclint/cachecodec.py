@@ -29,6 +29,7 @@ from asynclint.models import (
     Edit,
     Finding,
     Fix,
+    Severity,
     Span,
 )
 
@@ -54,7 +55,7 @@ RECORDS: tuple[type, ...] = (
     Dispatch,
 )
 # Enum-typed fields of records, rebuilt from their values by the field's annotation.
-ENUMS: tuple[type[Enum], ...] = (Confidence, Applicability)
+ENUMS: tuple[type[Enum], ...] = (Confidence, Applicability, Severity)
 
 _RECORD, _FROZENSET, _BIGINT = 1, 3, 4
 

@@ -25,6 +25,7 @@ Schema of a catalog file (all tables optional)::
     items = { glob = "pathlib.Path" } # element type of what a method returns, when iterated
     open = true                   # attributes are whatever the program stores there
                                   # (``app.state.mailer = SmtpMailer()``)
+    memory = true                 # instances live in memory (io.BytesIO): buffers
     decorates = { task = "celery.app.task.Task" }   # methods used as decorators (see above)
     # Results that carry project objects (an ORM query of Users gives Users):
     #   "class-arg-N"     the result carries instances of the class passed at position N
@@ -51,10 +52,21 @@ Schema of a catalog file (all tables optional)::
     fix = "to-thread"
 
     unless = { wait = false }     # optional: not blocking when called with this literal keyword
+    severity = "low"              # optional: high, medium or low; the rule's when omitted
+    in_memory = [                 # optional (functions and methods): no I/O, and a result in
+        { receiver = true },      # memory, when the receiver is in memory, or an argument
+        { arg = 0, keyword = "file" },                 # is in memory (io.BytesIO, ...),
+        { arg = 0, keyword = "database", literal = ":memory:" },   # is this literal,
+        { arg = 0, keyword = "path", missing = true }, # or is not given (decision 0043)
+    ]
+
 
     [[callbacks]]                 # loop methods that later run a callable argument ON the loop
     methods = ["call_soon"]       # by method name, on any receiver
     callable_arg = 0
+
+    [[memoizers]]                 # decorators that cache the function's result: what it
+    names = ["functools.cache"]   # reaches blocks on the first call only
 
     [[offloads]]                  # wrappers that run a callable argument off the loop
     names = ["asyncio.to_thread"] # functions, by qualified name ...
@@ -89,6 +101,9 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 
+from asynclint.models import Severity
+from asynclint.rules import default_severity
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
@@ -102,6 +117,19 @@ class CatalogError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class InMemory:
+    """When a call does no I/O: its receiver is in memory (``receiver``), or an argument (by
+    ``position`` or ``keyword``) is the ``literal`` (``":memory:"``), is ``missing``, or is an
+    in-memory object (``io.BytesIO``, or a value derived from one) (decision 0043)."""
+
+    receiver: bool = False
+    position: int | None = None
+    keyword: str = ""
+    literal: str | None = None
+    missing: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Blocking:
     """Why a callable blocks: the rule it falls under and what to do instead."""
 
@@ -112,6 +140,10 @@ class Blocking:
     unless: tuple[tuple[str, object], ...] = ()
     # The result does the work while it is iterated (``os.walk``, ``Path.glob``).
     lazy: bool = False
+    # What the call waits for: the network or a database (high), file data (medium), metadata.
+    severity: Severity = Severity.HIGH
+    # When the call does no I/O (any one of these); its result is then in memory too.
+    in_memory: tuple[InMemory, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +158,8 @@ class FunctionEntry:
     default: tuple[str, ...] = ()
     # Keyword arguments (name, literal) with which the result is not bound to its thread.
     shared_unless: tuple[tuple[str, object], ...] = ()
+    # When the result is in memory (``io.TextIOWrapper(buffer)``); see :class:`InMemory`.
+    in_memory: tuple[InMemory, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +185,8 @@ class TypeEntry:
     eager_options: tuple[str, ...] = ()
     thread_bound: bool = False
     loop: dict[str, str] = field(default_factory=dict)  # method -> why it needs the loop
+    # Instances live in memory (``io.BytesIO``): buffers, whose methods do no I/O.
+    memory: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +207,9 @@ class Catalog:
     # and method names on any receiver (methods of types are on their TypeEntry).
     loop_functions: dict[str, str] = field(default_factory=dict)
     loop_any_methods: dict[str, str] = field(default_factory=dict)
+    memoizers: frozenset[str] = frozenset()
+    # Rules switched off: their calls are not blocking at all (not even on a chain).
+    disabled: frozenset[str] = frozenset()
 
     # ---- lookups used by the resolver -------------------------------------------------------
 
@@ -179,13 +218,20 @@ class Catalog:
         return name if name in self.types else None
 
     def function(self, qualname: str) -> FunctionEntry | None:
-        return self.functions.get(qualname)
+        entry = self.functions.get(qualname)
+        if (
+            entry is not None
+            and entry.blocking is not None
+            and entry.blocking.code in self.disabled
+        ):
+            return replace(entry, blocking=None)
+        return entry
 
     def method(self, type_name: str, method: str) -> Blocking | None:
         for entry in self._mro(type_name):
             found = entry.methods.get(method)
             if found is not None:
-                return found
+                return None if found.code in self.disabled else found
         return None
 
     def method_returns(self, type_name: str, method: str) -> str | None:
@@ -229,6 +275,10 @@ class Catalog:
 
     def eager_option(self, type_name: str, method: str) -> bool:
         return any(method in entry.eager_options for entry in self._mro(type_name))
+
+    def is_memory(self, type_name: str) -> bool:
+        """Whether instances of the type live in memory (``io.BytesIO``)."""
+        return any(entry.memory for entry in self._mro(type_name))
 
     def open_attributes(self, type_name: str) -> bool:
         """Whether the program stores its own attributes on instances of the type."""
@@ -280,9 +330,11 @@ class Catalog:
             entry.attributes.update(_str_map(raw, "attributes", source))
             entry.items.update(_str_map(raw, "items", source))
             opened = raw.get("open", False)
-            if not isinstance(opened, bool):
-                raise CatalogError(f"{source}: 'open' must be true or false")
+            memory = raw.get("memory", False)
+            if not isinstance(opened, bool) or not isinstance(memory, bool):
+                raise CatalogError(f"{source}: 'open' and 'memory' must be true or false")
             entry.open = entry.open or opened
+            entry.memory = entry.memory or memory
             entry.decorates.update(_str_map(raw, "decorates", source))
             carries = _str_map(raw, "carries", source)
             for rule in carries.values():
@@ -303,6 +355,7 @@ class Catalog:
             factory = tuple(_strs(raw, "factory", source))
             default = tuple(_strs(raw, "default", source))
             shared_unless = _literals(raw, "shared_unless", source)
+            in_memory = _in_memory(raw, source)
             for name in _strs(raw, "names", source, required=True):
                 self.functions[name] = FunctionEntry(
                     name,
@@ -314,6 +367,7 @@ class Catalog:
                     factory,
                     default,
                     shared_unless,
+                    in_memory,
                 )
         for raw in _tables(doc, "descriptors", source):
             blocking = _blocking(raw, source, required=True)
@@ -336,6 +390,8 @@ class Catalog:
                 raise CatalogError(f"{source}: 'callable_arg' must be a non-negative integer")
             for method in _strs(raw, "methods", source, required=True):
                 self.callback_methods[method] = Offload(arg)
+        for raw in _tables(doc, "memoizers", source):
+            self.memoizers |= frozenset(_strs(raw, "names", source, required=True))
         for raw in _tables(doc, "offloads", source):
             arg = raw.get("callable_arg", 0)
             if not isinstance(arg, int) or arg < 0:
@@ -366,9 +422,12 @@ class Catalog:
         self,
         blocking_calls: Mapping[str, str],
         offload_wrappers: Iterable[str],
+        disabled: Iterable[str] = (),
     ) -> Catalog:
-        """A copy with the user's ``extra-blocking-calls`` and ``extra-offload-wrappers``."""
-        if not blocking_calls and not offload_wrappers:
+        """A copy with the user's ``extra-blocking-calls`` and ``extra-offload-wrappers``, and
+        without the calls of the ``disabled`` rules."""
+        disabled = frozenset(disabled)
+        if not blocking_calls and not offload_wrappers and not disabled:
             return self
         copy = Catalog(
             functions=dict(self.functions),
@@ -380,6 +439,8 @@ class Catalog:
             descriptors=self.descriptors,
             loop_functions=self.loop_functions,
             loop_any_methods=self.loop_any_methods,
+            memoizers=self.memoizers,
+            disabled=disabled,
         )
         for name, suggestion in blocking_calls.items():
             previous = copy.functions.get(name)
@@ -495,4 +556,47 @@ def _blocking(raw: Mapping[str, object], source: str, *, required: bool) -> Bloc
     if not isinstance(suggestion, str) or not isinstance(fix, str):
         raise CatalogError(f"{source}: 'suggestion' and 'fix' must be strings")
     unless = _literals(raw, "unless", source)
-    return Blocking(code, suggestion, fix, unless, _bool(raw, "lazy", source))
+    in_memory = _in_memory(raw, source)
+    severity = raw.get("severity")
+    if severity is None:
+        level = default_severity(code)
+    elif severity in _SEVERITIES:
+        level = Severity(severity)
+    else:
+        raise CatalogError(f"{source}: 'severity' must be high, medium or low, got {severity!r}")
+    return Blocking(code, suggestion, fix, unless, _bool(raw, "lazy", source), level, in_memory)
+
+
+def _in_memory(raw: Mapping[str, object], source: str) -> tuple[InMemory, ...]:
+    """``in_memory = [{ receiver = true }, { arg = 0, keyword = "file" }, ...]``."""
+    value = raw.get("in_memory", [])
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise CatalogError(f"{source}: 'in_memory' must be an array of tables")
+    conditions = []
+    for item in value:
+        unknown = set(item) - {"receiver", "arg", "keyword", "literal", "missing"}
+        position, keyword = item.get("arg"), item.get("keyword", "")
+        literal, missing, receiver = (
+            item.get("literal"),
+            item.get("missing", False),
+            item.get("receiver", False),
+        )
+        if (
+            unknown
+            or not isinstance(receiver, bool)
+            or not isinstance(missing, bool)
+            or not (position is None or (isinstance(position, int) and position >= 0))
+            or not isinstance(keyword, str)
+            or not (literal is None or isinstance(literal, str))
+            or receiver == (position is not None or bool(keyword))
+        ):
+            raise CatalogError(
+                f"{source}: an 'in_memory' condition is {{ receiver = true }} or names an "
+                f'argument (arg = N and/or keyword = "name"), optionally with literal = '
+                f'"..." or missing = true; got {item!r}'
+            )
+        conditions.append(InMemory(receiver, position, keyword, literal, missing))
+    return tuple(conditions)
+
+
+_SEVERITIES = tuple(level.value for level in Severity)

@@ -36,6 +36,7 @@ def _settings(
     no_cache: bool = False,
     cache_dir: str | None = None,
     confidence: str | None = None,
+    min_severity: str | None = None,
 ) -> Settings:
     from asynclint.config import COMMAND_LINE, settings_from_mapping
 
@@ -54,6 +55,8 @@ def _settings(
         overrides["extend-exclude"] = _split(exclude)
     if confidence:
         overrides["confidence"] = confidence
+    if min_severity:
+        overrides["min-severity"] = min_severity
     if overrides:
         cli = settings_from_mapping(overrides, source=COMMAND_LINE)
         settings = replace(
@@ -62,6 +65,7 @@ def _settings(
             ignore=cli.ignore if ignore else settings.ignore,
             extend_exclude=settings.extend_exclude + cli.extend_exclude,
             confidence=cli.confidence if confidence else settings.confidence,
+            min_severity=cli.min_severity if min_severity else settings.min_severity,
         )
         if extend_select and not select:
             settings = replace(
@@ -186,6 +190,12 @@ def main() -> None:
     type=click.Choice(["high", "low"]),
     help="low: also report chains with a guessed hop (method matched by name only).",
 )
+@click.option(
+    "--min-severity",
+    type=click.Choice(["high", "medium", "low"]),
+    help="Report only findings at least this severe (high: network, processes, databases, "
+    "sleeps; medium: file data; low: metadata syscalls such as exists/stat/mkdir).",
+)
 @click.option("--baseline", type=click.Path(dir_okay=False), help="Report only findings not in it.")
 @click.option(
     "--write-baseline", type=click.Path(dir_okay=False), help="Record findings and exit 0."
@@ -208,6 +218,7 @@ def check(
     show_source: bool,
     statistics: bool,
     confidence: str | None,
+    min_severity: str | None,
     baseline: str | None,
     write_baseline: str | None,
 ) -> None:
@@ -231,6 +242,7 @@ def check(
             no_cache=no_cache,
             cache_dir=cache_dir,
             confidence=confidence,
+            min_severity=min_severity,
         )
     except ConfigError as error:
         _fail(str(error))

@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from asynclint.models import Finding, Severity
 from asynclint.reading import read_text
-from asynclint.rules import all_rules
+from asynclint.rules import all_rules, get_rule
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -47,6 +48,7 @@ COMMAND_LINE = "command line"
 # A configuration file is small; anything larger is a mistake, not something to parse.
 CONFIG_LIMIT = 1024 * 1024
 
+SEVERITIES = tuple(level.value for level in Severity)
 _CODE_SELECTOR = re.compile(r"^(ALL|AL\d{0,3})$")
 
 
@@ -65,6 +67,8 @@ class Settings:
     extra_offload_wrappers: tuple[str, ...] = ()
     # "high": only chains where every hop is resolved; "low": also guessed hops.
     confidence: str = "high"
+    # Findings less severe than this are not reported (decision 0040).
+    min_severity: str = "low"
     respect_gitignore: bool = True
     cache: bool = True
     cache_dir: str | None = None
@@ -78,7 +82,18 @@ class Settings:
     def is_selected(self, code: str) -> bool:
         if code == "AL001":
             return not _matches(code, self.ignore)
-        return _matches(code, self.select) and not _matches(code, self.ignore)
+        if _matches(code, self.ignore):
+            return False
+        rule = get_rule(code)
+        if rule is not None and not rule.default:  # named by its code (or ALL), not a prefix
+            return code in self.select or "ALL" in self.select
+        return _matches(code, self.select)
+
+    def is_reported(self, finding: Finding) -> bool:
+        """Selected, and at least as severe as ``min-severity`` (AL001 always is)."""
+        if not self.is_selected(finding.code):
+            return False
+        return finding.code == "AL001" or finding.severity.at_least(Severity(self.min_severity))
 
     def fingerprint(self) -> str:
         """What in the settings changes analysis results (used in cache keys)."""
@@ -151,6 +166,10 @@ def settings_from_mapping(section: Mapping[str, object], *, source: str) -> Sett
             if value not in ("high", "low"):
                 raise ConfigError(f'{where}: expected "high" or "low", got {value!r}')
             changes["confidence"] = value
+        elif key == "min-severity":
+            if value not in SEVERITIES:
+                raise ConfigError(f'{where}: expected "high", "medium" or "low", got {value!r}')
+            changes["min_severity"] = value
         elif key in ("respect-gitignore", "cache"):
             if not isinstance(value, bool):
                 raise ConfigError(f"{where}: expected true or false, got {value!r}")
@@ -180,7 +199,9 @@ def _codes(value: object, where: str) -> tuple[str, ...]:
             _CODE_SELECTOR.match(code) and any(rule.startswith(code) for rule in known)
         ):
             continue
-        closest = difflib.get_close_matches(code, known, n=1, cutoff=0)
+        # Rules on by default are what a typo most likely meant.
+        usual = [rule.code for rule in all_rules().values() if rule.default]
+        closest = difflib.get_close_matches(code, usual, n=1, cutoff=0)
         hint = f"; the closest is {closest[0]}" if closest else ""
         raise ConfigError(
             f"{where}: unknown rule code or prefix {code!r}{hint} (`asynclint rules` lists them)"

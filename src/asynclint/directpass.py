@@ -175,6 +175,8 @@ def _calls_in(
         entry = catalog.function(target)
         if entry is None or entry.blocking is None or _disarmed(entry.blocking, node):
             continue
+        if _maybe_in_memory(entry.blocking, node):
+            continue
         yield _finding(node, text, target, entry.blocking, where)
 
 
@@ -211,6 +213,39 @@ def _disarmed(blocking: Blocking, call: ast.Call) -> bool:
         isinstance(given.get(keyword), ast.Constant) and given[keyword].value == literal  # type: ignore[union-attr]
         for keyword, literal in blocking.unless
     )
+
+
+def _maybe_in_memory(blocking: Blocking, call: ast.Call) -> bool:
+    """Whether the call may meet one of its catalog ``in_memory`` conditions (decision 0043).
+    This pass cannot follow values: only a path written as a string is surely not in memory,
+    so anything else counts as possibly in memory (the pass never reports more than the full
+    analysis would)."""
+    for condition in blocking.in_memory:
+        if condition.receiver:
+            continue
+        given: ast.expr | None = None
+        for keyword in call.keywords:
+            if condition.keyword and keyword.arg == condition.keyword:
+                given = keyword.value
+        positional = call.args
+        if given is None and condition.position is not None:
+            if any(isinstance(arg, ast.Starred) for arg in positional[: condition.position + 1]):
+                return True
+            if condition.position < len(positional):
+                given = positional[condition.position]
+        if given is None:
+            if condition.missing:
+                return True
+            continue
+        if condition.missing:
+            continue
+        if condition.literal is not None:
+            if not isinstance(given, ast.Constant) or given.value == condition.literal:
+                return True
+            continue
+        if not isinstance(given, (ast.Constant, ast.JoinedStr)):
+            return True
+    return False
 
 
 def _finding(call: ast.Call, text: str, target: str, blocking: Blocking, where: _Where) -> Finding:

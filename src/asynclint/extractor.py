@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import libcst as cst
 
-from asynclint import masking
+from asynclint import guards, masking, memo
 from asynclint.cstparse import parse_valid_module
 from asynclint.facts import (
     _LINE_SPLIT,
@@ -159,6 +159,11 @@ class _Extractor(cst.CSTVisitor):
         self.lambda_names: dict[int, str] = {}
         self.module_function = FunctionFacts(MODULE_SCOPE, MODULE_SCOPE, False, None)
         facts.functions[MODULE_SCOPE] = self.module_function
+        # Inside the miss branch of a memo idiom (asynclint.memo): what runs there runs once per
+        # process or per object ("process", "object"; "" elsewhere).
+        self.memo = ""
+        # Optional parameters the code being walked needs given (asynclint.guards).
+        self.guards: frozenset[str] = frozenset()
 
     # Node class -> (visit, leave) functions of this class, looked up once. Plain functions, not
     # bound methods: an instance holding its own bound methods would be a reference cycle, and
@@ -268,6 +273,8 @@ class _Extractor(cst.CSTVisitor):
         if isinstance(node, cst.BinaryOperation):
             if isinstance(node.operator, cst.Divide):
                 return ("div", self.expr(node.left, depth + 1))
+            if isinstance(node.operator, cst.Add):  # settings.API_PREFIX + "/items"
+                return ("add", self.expr(node.left, depth + 1), self.expr(node.right, depth + 1))
             if isinstance(node.operator, cst.BitOr):  # X | None in annotations
                 return ("union", self.expr(node.left, depth + 1), self.expr(node.right, depth + 1))
             return UNKNOWN
@@ -280,7 +287,7 @@ class _Extractor(cst.CSTVisitor):
             except ValueError:
                 return ("lit", None)
         if isinstance(node, cst.FormattedString):
-            return ("lit", None)
+            return ("fstr", tuple(self._fstring_part(part, depth) for part in node.parts))
         if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
             return (
                 "list",
@@ -300,10 +307,24 @@ class _Extractor(cst.CSTVisitor):
         if isinstance(node, cst.IfExp):
             return self.expr(node.body, depth + 1)
         if isinstance(node, cst.BooleanOperation):
-            # `x or default`: the left operand is the usual value.
+            if isinstance(node.operator, cst.Or):  # `override or default`: either one
+                return ("union", self.expr(node.left, depth + 1), self.expr(node.right, depth + 1))
             return self.expr(node.left, depth + 1)
         if isinstance(node, cst.NamedExpr):
             return self.expr(node.value, depth + 1)
+        return UNKNOWN
+
+    def _fstring_part(self, part: cst.BaseFormattedStringContent, depth: int) -> Expr:
+        """A part of an f-string: its text, or the expression it formats (formatted otherwise
+        than by ``str()``: unknown)."""
+        if isinstance(part, cst.FormattedStringText):
+            return ("lit", part.value.replace("{{", "{").replace("}}", "}"))
+        if (
+            isinstance(part, cst.FormattedStringExpression)
+            and part.conversion is None
+            and part.format_spec is None
+        ):
+            return self.expr(part.expression, depth + 1)
         return UNKNOWN
 
     def args(self, args: Any, depth: int) -> tuple[tuple[str | None, Expr], ...]:
@@ -399,6 +420,13 @@ class _Extractor(cst.CSTVisitor):
         return f"{self._function_scope().qualname}.<locals>.{name}"
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        outer = (self.memo, self.guards)
+        self.memo, self.guards = "", frozenset()  # a body runs when it is called
+        self._function_def(node)
+        self.memo, self.guards = outer
+        return False
+
+    def _function_def(self, node: cst.FunctionDef) -> None:
         for decorator in node.decorators:
             self.walk(decorator)
         qualname = self._qualname(node.name.value)
@@ -441,7 +469,6 @@ class _Extractor(cst.CSTVisitor):
             self.module_scope.bindings[node.name.value] = ("def", qualname)
         else:
             self.bind(node.name.value, value)
-        return False
 
     def _params(
         self,
@@ -492,6 +519,13 @@ class _Extractor(cst.CSTVisitor):
         return scope
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
+        outer = (self.memo, self.guards)
+        self.memo, self.guards = "", frozenset()
+        self._lambda(node)
+        self.memo, self.guards = outer
+        return False
+
+    def _lambda(self, node: cst.Lambda) -> None:
         qualname = self._lambda_qualname(node)
         facts = FunctionFacts(
             qualname, "<lambda>", False, None, is_lambda=True, parent=self.function.qualname
@@ -504,7 +538,6 @@ class _Extractor(cst.CSTVisitor):
         self.scopes.append(scope)
         self.walk(node.body)
         self.scopes.pop()
-        return False
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         for decorator in node.decorators:
@@ -556,7 +589,7 @@ class _Extractor(cst.CSTVisitor):
             self.comp_nodes.append((node, None))
         else:
             text = _dotted(node.iter) or _describe(node.iter)
-            site = Site("iter", iterable, (0, 0, 0, 0), text)
+            site = Site("iter", iterable, (0, 0, 0, 0), text, self.memo, self._guards())
             self.function.sites.append(site)
             self.comp_nodes.append((node, site))
         self._bind_target(node.target, ("iter", iterable))
@@ -668,7 +701,8 @@ class _Extractor(cst.CSTVisitor):
         if id(node) not in self.not_reads and isinstance(node.value, (cst.Name, cst.Attribute)):
             value = self.expr(node)
             if value[0] == "attr":  # `module.attr` folds into an import: no getter to run
-                site = Site("read", value, (-2, index, 0, 0), _describe(node))
+                span = (-2, index, 0, 0)
+                site = Site("read", value, span, _describe(node), self.memo, self._guards())
                 self.function.sites.append(site)
 
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -691,6 +725,8 @@ class _Extractor(cst.CSTVisitor):
             span=(0, 0, 0, 0),
             awaited=id(node) in self.awaited,
             text=_dotted(node.func) or _describe(node.func),
+            once=self.memo,
+            guards=self._guards(),
         )
         self.call_records.append(record)
         self.function.calls.append(record)
@@ -707,7 +743,8 @@ class _Extractor(cst.CSTVisitor):
             self.function.awaits = True
             self.site_nodes.append((node, None))
         else:
-            site = Site("iter", iterable, (0, 0, 0, 0), _dotted(node.iter) or _describe(node.iter))
+            text = _dotted(node.iter) or _describe(node.iter)
+            site = Site("iter", iterable, (0, 0, 0, 0), text, self.memo, self._guards())
             self.function.sites.append(site)
             self.site_nodes.append((node, site))
         self._bind_target(node.target, ("iter", iterable))
@@ -726,7 +763,7 @@ class _Extractor(cst.CSTVisitor):
             value = self.expr(item.item)
             if node.asynchronous is None:
                 text = _dotted(item.item) or _describe(item.item)
-                site = Site("enter", value, (0, 0, 0, 0), text)
+                site = Site("enter", value, (0, 0, 0, 0), text, self.memo, self._guards())
                 self.function.sites.append(site)
                 site_for_statement = site_for_statement or site
                 if isinstance(item.item, cst.Call):
@@ -740,6 +777,75 @@ class _Extractor(cst.CSTVisitor):
         self.site_nodes.append((node, site_for_statement))
         self.walk(node.body)
         return False
+
+    # ---- memo idioms (asynclint.memo) ---------------------------------------------------------
+
+    def visit_If(self, node: cst.If) -> bool:
+        self.walk(node.test)
+        when_true, when_false = guards.truthy(node.test, self._optional)
+        miss: cst.CSTNode | None = None
+        scope = ""
+        found = memo.test_subject(node.test, self.expr)
+        if found is not None:
+            polarity, subject = found
+            branch = node.body if polarity == memo.MISSING else node.orelse
+            stored = memo.stores([branch], self.expr, self._is_global) if branch else set()
+            scope = memo.memoised(subject, stored)
+            if scope:
+                miss = branch
+        for branch, needs in ((node.body, when_true), (node.orelse, when_false)):
+            if branch is not None:
+                self._walk_memo(branch, scope if branch is miss else "", needs)
+        return False
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> bool:
+        """``if key in _cache: return _cache[key]`` makes the rest of the block a miss path;
+        ``if not blocking: return`` makes it need ``blocking``."""
+        statements = node.body
+        scope = ""
+        needs: frozenset[str] = frozenset()
+        for index, statement in enumerate(statements):
+            self._walk_memo(statement, scope, needs)
+            if not isinstance(statement, cst.If) or statement.orelse is not None:
+                continue
+            if memo.ends_with_exit(statement.body):
+                needs |= guards.truthy(statement.test, self._optional)[1]
+            if not scope and memo.ends_with_return(statement.body):
+                found = memo.test_subject(statement.test, self.expr)
+                if found is not None and found[0] == memo.PRESENT:
+                    rest = statements[index + 1 :]
+                    scope = memo.memoised(found[1], memo.stores(rest, self.expr, self._is_global))
+        return False
+
+    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> bool:
+        """``dedup_key is not None and should_emit(dedup_key)``: the right side needs the left."""
+        self.walk(node.left)
+        when_true, when_false = guards.truthy(node.left, self._optional)
+        needs = when_true if isinstance(node.operator, cst.And) else when_false
+        self._walk_memo(node.right, "", needs)
+        return False
+
+    def _walk_memo(
+        self, node: cst.CSTNode, scope: str, needs: frozenset[str] = frozenset()
+    ) -> None:
+        """Walk ``node``; in a miss branch of ``scope`` when given (the outer one wins), needing
+        the optional parameters ``needs`` given too."""
+        outer = (self.memo, self.guards)
+        self.memo = self.memo or scope
+        self.guards = self.guards | needs
+        self.walk(node)
+        self.memo, self.guards = outer
+
+    def _guards(self) -> tuple[str, ...]:
+        return tuple(sorted(self.guards))
+
+    def _optional(self, name: str) -> bool:
+        """A parameter of this function with a falsy default, not rebound since."""
+        bound = self.lookup(name)
+        return bound[0] == "param" and guards.is_falsy_default(bound[2])
+
+    def _is_global(self, name: str) -> bool:
+        return name in self._function_scope().globals_
 
     def _lambda_qualname(self, node: cst.Lambda) -> str:
         """Lambdas are named when first seen: as a call argument, or when visited."""

@@ -33,6 +33,8 @@ from typing import Any
 #   ("item", expr, index)  the item at ``index`` when unpacking (``a, b = pair``)
 #   ("dict", keys, values)  a dict display
 #   ("lit", value), ("list", elements), ("lambda", qualname), ("unk",)
+#   ("fstr", parts)  an f-string: literal texts and the expressions it formats
+#   ("add", left, right)  ``left + right`` (string concatenation, for paths and prefixes)
 # ``args`` is a tuple of (keyword or None, Expr); starred arguments are ("star", expr).
 # Annotations are kept as written; string annotations (forward references) are parsed.
 Expr = tuple[Any, ...]
@@ -49,16 +51,22 @@ class CallSite:
     span: Span
     awaited: bool
     text: str  # dotted callee text, e.g. "self.session.get"
+    # In a memo idiom's miss branch (asynclint.memo): runs once per "process" or per "object".
+    once: str = ""
+    # Optional parameters that must be given for the call to run (asynclint.guards).
+    guards: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
 class Site:
     """A ``with`` item being entered, or an object being iterated by a ``for`` loop."""
 
-    kind: str  # "enter" | "iter"
+    kind: str  # "enter" | "iter" | "read"
     expr: Expr
     span: Span
     text: str
+    once: str = ""  # as CallSite.once
+    guards: tuple[str, ...] = ()  # as CallSite.guards
 
 
 @dataclass(slots=True)

@@ -52,7 +52,8 @@ class Words:
 
 _LOOP_MARKERS = re.compile(f"{_ASYNC_SYNTAX}|\\b(?:{'|'.join(_HOOK_WORDS)})\\b".encode())
 _LOOP_WORDS = (b"async", *(word.encode() for word in _HOOK_WORDS))
-_ROUTING_WORDS = (b"include_router", b"add_api_route", b"APIRouter", b"FastAPI(")
+# `Router(`: most subclasses of APIRouter are named so (`UserRouter(prefix=...)`).
+_ROUTING_WORDS = (b"include_router", b"add_api_route", b"APIRouter", b"FastAPI(", b"Router(")
 # Sync code that runs on the loop all the same (the rest of it is async syntax).
 LOOP_HOOKS = Words(_HOOK_WORDS)
 # A function body that mentions one of these is parsed with its file, never later: the FastAPI

@@ -24,6 +24,29 @@ class Confidence(str, Enum):
     LOW = "low"
 
 
+class Severity(str, Enum):
+    """How much a blocking call costs the loop, by what it waits for (decision 0040).
+
+    HIGH: the network, another process, a database, a sleep or a thread; MEDIUM: reading or
+    writing file data, CPU work; LOW: a metadata syscall (``exists``, ``stat``, ``mkdir``).
+    """
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        """0 for the most severe: sorts the expensive blocker first."""
+        return _SEVERITY_RANK[self]
+
+    def at_least(self, threshold: Severity) -> bool:
+        return self.rank <= threshold.rank
+
+
+_SEVERITY_RANK = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.LOW: 2}
+
+
 @dataclass(frozen=True, slots=True)
 class Span:
     """1-based line and column, end exclusive column (like ruff's JSON)."""
@@ -101,6 +124,12 @@ class Finding:
     target: str = ""
     # Set when the call reaches several implementations of a method.
     dispatch: Dispatch | None = None
+    # What the blocking call at the end of the chain waits for (the catalog's severity).
+    severity: Severity = Severity.HIGH
+    # The other blocking calls the call reaches (the chain shows the most severe one).
+    others: tuple[ChainHop, ...] = ()
+    # The call blocks on its first run only (cached or memoised work).
+    once: bool = False
 
     @property
     def line(self) -> int:

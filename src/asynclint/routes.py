@@ -21,6 +21,8 @@ class RouteRow:
     line: int
     runs_on: str
     findings: tuple[Finding, ...]
+    # Blocking calls of cached or memoised work: the first request pays them, not the others.
+    first_call: tuple[Finding, ...] = ()
 
     @property
     def blocking(self) -> bool:
@@ -38,9 +40,16 @@ def route_rows(session: Session) -> list[RouteRow]:
         if handler is None or project.index.by_name.get(route.handler[0]) not in named:
             continue
         findings: list[Finding] = []
+        first_call: list[Finding] = []
         for fid in _loop_functions(session, route):
             findings.extend(session.analysis.by_function.get(fid, ()))
+            first_call.extend(
+                finding
+                for finding in session.analysis.first_call.get(fid, ())
+                if finding not in findings
+            )
         findings.sort(key=Finding.sort_key)
+        first_call.sort(key=Finding.sort_key)
         rows.append(
             RouteRow(
                 methods=route.methods,
@@ -50,6 +59,7 @@ def route_rows(session: Session) -> list[RouteRow]:
                 line=handler.span[0],
                 runs_on="event-loop" if handler.is_async else "threadpool",
                 findings=tuple(findings),
+                first_call=tuple(first_call),
             )
         )
     return rows
@@ -58,7 +68,13 @@ def route_rows(session: Session) -> list[RouteRow]:
 def _loop_functions(session: Session, route: Route) -> list[FunctionId]:
     """The route's code that runs on the loop, and the async functions it calls, transitively."""
     project = session.project
-    starts = [route.handler, *route.dependencies, *route.background_tasks, *route.streamed]
+    starts = [
+        route.handler,
+        *route.wrappers,
+        *route.dependencies,
+        *route.background_tasks,
+        *route.streamed,
+    ]
     pending = [fid for fid in starts if _is_async(session, fid)]
     pending += [fid for fid in route.validators if fid in session.model.loop_sync]
     seen: list[FunctionId] = []
@@ -93,24 +109,24 @@ def render_routes_json(rows: list[RouteRow]) -> str:
                 "line": row.line,
                 "runs_on": row.runs_on,
                 "blocking": row.blocking,
-                "findings": [
-                    {
-                        "code": finding.code,
-                        "path": finding.path,
-                        "line": finding.line,
-                        "message": finding.message,
-                        "chain": [
-                            {"name": hop.name, "path": hop.path, "line": hop.line}
-                            for hop in finding.chain
-                        ],
-                    }
-                    for finding in row.findings
-                ],
+                "findings": [_finding_json(finding) for finding in row.findings],
+                "first_call_only": [_finding_json(finding) for finding in row.first_call],
             }
             for row in rows
         ],
         indent=2,
     )
+
+
+def _finding_json(finding: Finding) -> dict[str, object]:
+    return {
+        "code": finding.code,
+        "severity": finding.severity.value,
+        "path": finding.path,
+        "line": finding.line,
+        "message": finding.message,
+        "chain": [{"name": hop.name, "path": hop.path, "line": hop.line} for hop in finding.chain],
+    }
 
 
 def render_routes_text(rows: list[RouteRow]) -> str:
@@ -119,8 +135,11 @@ def render_routes_text(rows: list[RouteRow]) -> str:
     table = [("METHODS", "PATH", "HANDLER", "RUNS ON", "BLOCKS LOOP")]
     for row in rows:
         if row.blocking:
-            first = row.findings[0]
-            verdict = f"yes: {first.code} {first.path}:{first.line}"
+            first = min(row.findings, key=lambda item: item.severity.rank)
+            verdict = f"yes ({first.severity.value}): {first.code} {first.path}:{first.line}"
+        elif row.first_call:
+            first = row.first_call[0]
+            verdict = f"first call only: {first.code} {first.path}:{first.line}"
         else:
             verdict = "no"
         table.append(
@@ -138,6 +157,10 @@ def render_routes_text(rows: list[RouteRow]) -> str:
         cells = [cell.ljust(width) for cell, width in zip(line[:-1], widths, strict=False)]
         lines.append("  ".join([*cells, line[-1]]).rstrip())
     blocking = sum(1 for row in rows if row.blocking)
+    first_call = sum(1 for row in rows if not row.blocking and row.first_call)
     lines.append("")
-    lines.append(f"{len(rows)} routes, {blocking} blocking the event loop.")
+    summary = f"{len(rows)} routes, {blocking} blocking the event loop"
+    if first_call:
+        summary += f", {first_call} on their first call only"
+    lines.append(summary + ".")
     return "\n".join(lines)

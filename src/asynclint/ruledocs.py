@@ -52,6 +52,7 @@ def render_json(rule: Rule) -> dict[str, object]:
         "use_instead": rule.use_instead,
         "fix_safety": rule.fix_safety,
         "peer_codes": list(rule.peer_codes),
+        "severity": rule.severity.value,
         "url": rule.url,
     }
 

@@ -8,7 +8,7 @@ implementation of the method (class-hierarchy analysis); an abstract one never b
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import KW_ONLY, dataclass, replace
 
 from asynclint.analysis.hierarchy import Hierarchy
 from asynclint.analysis.resolve import CONSUMERS, Resolver, function_of
@@ -32,7 +32,9 @@ from asynclint.analysis.values import (
     options_of,
 )
 from asynclint.catalog import Blocking, Catalog
-from asynclint.facts import CallSite, Site
+from asynclint.facts import CallSite, Expr, Site
+from asynclint.guards import is_falsy_default
+from asynclint.rules import default_severity
 
 CPU_LOOP_CODE = "AL281"
 CPU_LOOP_THRESHOLD = 1_000_000
@@ -41,11 +43,19 @@ CPU_LOOP_SUGGESTION = "run CPU-bound work in a process pool via `loop.run_in_exe
 
 @dataclass(frozen=True, slots=True)
 class Node:
-    """A project function run for a receiver (``None``: its own class's instance, declared)."""
+    """A project function run for a receiver (``None``: its own class's instance, declared).
+
+    ``lasting``: the receiver outlives the call (a module-level object, what a cached factory
+    returns), so what the method caches on ``self`` is cached for the process (decision 0041).
+    ``absent``: optional parameters the call left at their falsy default, so the code that
+    needs them given does not run (decision 0046).
+    """
 
     module: str
     qualname: str
     receiver: Value | None = None
+    lasting: bool = False
+    absent: frozenset[str] = frozenset()
 
     @property
     def fid(self) -> FunctionId:
@@ -77,6 +87,9 @@ class Edge:
     called on a declared receiver (``dispatch`` names that method). ``via``: a higher-order
     helper the call goes through (``retry(fetch)`` runs ``fetch`` via ``retry``). ``loop``: the
     call needs the calling thread's event loop (an edge of its own, with no sink or targets).
+    ``once``: the site runs its callee at most once, and this names the function that makes it
+    so (a cached callee, or the function with the memoised branch): what it reaches blocks on
+    the first call only.
     """
 
     site: CallSite | Site
@@ -85,7 +98,11 @@ class Edge:
     confident: bool = True
     via: Node | None = None
     dispatch: str = ""
+    _: KW_ONLY  # what follows is named where it is given
     loop: LoopUse | None = None
+    once: str = ""
+    # For the edge into a decorator's wrapper: the decorated function it wraps (for labels).
+    wraps: str = ""
 
 
 class CallGraph:
@@ -109,19 +126,30 @@ class CallGraph:
         function = self.store.function(node.fid)
         edges: list[Edge] = []
         if function is not None:
+            memoising = self.store.display_name(node.fid)
             for call in function.calls:
+                if node.absent and not node.absent.isdisjoint(call.guards):
+                    continue  # needs an optional argument this call did not pass
                 try:
-                    edges.extend(self._call_edges(call, node))
+                    found = self._call_edges(call, node)
+                    if call.callee[0] == "attr" and self.lasting(call.callee[1], node):
+                        found = [self._on_lasting(edge) for edge in found]
                 except Exception as error:
                     self._internal_error(node, call.span, error)
+                    continue
+                once = _runs_once(call.once, node)
+                edges.extend(_once(edge, memoising) if once else edge for edge in found)
             for site in function.sites:
+                if node.absent and not node.absent.isdisjoint(site.guards):
+                    continue
                 try:
                     edge = self._site_edge(site, node)
                 except Exception as error:
                     self._internal_error(node, site.span, error)
                     continue
                 if edge is not None:
-                    edges.append(edge)
+                    once = _runs_once(site.once, node)
+                    edges.append(_once(edge, memoising) if once else edge)
         if misses == self.store.misses:
             self._edges[node] = edges
         return edges
@@ -176,8 +204,12 @@ class CallGraph:
         if wrapped:
             found = []
             for option in wrapped:  # the body the user wrote first, then the wrapper
+                original = function_of(option.original)
                 for part in (option.original, option.wrapper):
                     edge = self.edge_for_call(call, part, call.args, node)
+                    if edge is not None and part is option.wrapper and original is not None:
+                        name = self.store.display_name((original.module, original.qualname))
+                        edge = replace(edge, wraps=name)
                     if edge is not None:
                         found.append(edge)
             return found
@@ -233,6 +265,7 @@ class CallGraph:
         targets: list[Node] = []
         confident = True
         dispatch = ""
+        once: list[str] = []
         for option in options_of(callee):
             found = self._call_option(site, option, args, caller)
             if found is None:
@@ -244,21 +277,24 @@ class CallGraph:
                     targets.append(target)
             confident = confident and found.confident
             dispatch = dispatch or found.dispatch
+            once.append(found.once)
         if sink is None and not targets:
             return None
-        return Edge(site, sink, tuple(targets), confident, None, dispatch)
+        # Once only when every option is (a cached function and an uncached one: every call).
+        cached = once[0] if all(once) else ""
+        return Edge(site, sink, tuple(targets), confident, None, dispatch, once=cached)
 
     def _call_option(
         self, site: CallSite | Site, callee: Value, args: tuple, caller: Node
     ) -> Edge | None:
         if isinstance(callee, (FunctionRef, Bound)):
-            return self._project_call(site, callee, caller)
+            return self._project_call(site, callee, caller, args)
         if isinstance(callee, LibraryWrapped):  # calling a Celery task runs its body here
-            return self._project_call(site, callee.call, caller)
+            return self._project_call(site, callee.call, caller, args)
         if isinstance(callee, ClassRef):
             init = self.resolver.attribute(Instance(callee, exact=callee.exact), "__init__")
             if isinstance(init, (FunctionRef, Bound)):
-                return self._project_call(site, init, caller)
+                return self._project_call(site, init, caller, args)
             return None
         if isinstance(callee, Instance):
             call = self.resolver.attribute(callee, "__call__")
@@ -275,14 +311,14 @@ class CallGraph:
                 and self.catalog.method_returns(callee.type, callee.name) is None
             ):
                 blocking = self.catalog.method(callee.type, "*")
-            if blocking is not None and _disarmed(blocking, args):
+            if blocking is not None and self._exempt(blocking, args, caller, callee.memory):
                 blocking = None
             if blocking is not None:
                 return Edge(site, Sink(f"{callee.type}.{callee.name}", blocking))
             return None
         if isinstance(callee, CatalogInstance):
             blocking = self.catalog.method(callee.type, "__call__")
-            if blocking is not None:
+            if blocking is not None and not self._exempt(blocking, args, caller, callee.memory):
                 return Edge(site, Sink(f"{callee.type}.__call__", blocking))
             return None
         if isinstance(callee, Partial):
@@ -296,7 +332,7 @@ class CallGraph:
         return None
 
     def _project_call(
-        self, site: CallSite | Site, callee: FunctionRef | Bound, caller: Node
+        self, site: CallSite | Site, callee: FunctionRef | Bound, caller: Node, args: tuple = ()
     ) -> Edge | None:
         reference = function_of(callee)
         assert reference is not None
@@ -306,13 +342,129 @@ class CallGraph:
             return Edge(site, Sink(name, configured.blocking))
         receiver = callee.receiver if isinstance(callee, Bound) else None
         if isinstance(receiver, Instance) and not receiver.exact:
-            return self._dispatch(site, callee, receiver)
+            return self._dispatch(site, callee, receiver, args)
         node = self._node(reference, receiver, caller)
         if node is None:
             return None
-        return Edge(site, None, (node,))
+        node = self._with_absent(node, isinstance(callee, Bound), args)
+        return Edge(site, None, (node,), once=self._cached(reference, methods=False))
 
-    def _dispatch(self, site: CallSite | Site, callee: Bound, receiver: Instance) -> Edge | None:
+    def _with_absent(self, node: Node, bound: bool, args: tuple) -> Node:
+        """The node for a call that leaves some optional guard parameters at their default."""
+        function = self.store.function(node.fid)
+        if function is None:
+            return node
+        needed = {name for call in function.calls for name in call.guards}
+        needed.update(name for site in function.sites for name in site.guards)
+        if not needed or any(value[0] == "star" for _, value in args):
+            return node  # nothing guarded, or unknown arguments: everything may run
+        params = list(function.params)
+        if bound and function.class_name is not None and params:
+            params = params[1:]  # `self` is the receiver
+        given = sum(1 for keyword, _ in args if keyword is None)
+        keywords = {keyword for keyword, _ in args if keyword}
+        absent = frozenset(
+            param.name
+            for index, param in enumerate(params)
+            if param.name in needed
+            and index >= given
+            and param.name not in keywords
+            and is_falsy_default(param.default)
+        )
+        return replace(node, absent=absent) if absent else node
+
+    def _cached(self, reference: FunctionRef, *, methods: bool) -> str:
+        """The function's name when a memoizing decorator caches it (``@lru_cache``), else
+        ``""``: what it reaches blocks on its first call only. A method's cache is per object:
+        it counts only with ``methods`` (its receiver lasts)."""
+        function = self.store.signature((reference.module, reference.qualname))
+        if function is None or not function.decorators or not self.catalog.memoizers:
+            return ""
+        if function.class_name is not None and not methods:
+            return ""
+        if self.resolver.is_decorated_with(function, reference.module, *self.catalog.memoizers):
+            return self.store.display_name((reference.module, reference.qualname))
+        return ""
+
+    def _on_lasting(self, edge: Edge) -> Edge:
+        """A call on a lasting receiver: its methods run for a lasting ``self``, and a cached
+        method caches for the process."""
+        if not edge.targets:
+            return edge
+        targets = tuple(
+            replace(target, lasting=True) if self._is_method(target) else target
+            for target in edge.targets
+        )
+        once = edge.once
+        if not once:
+            cached = [
+                self._cached(FunctionRef(target.module, target.qualname), methods=True)
+                for target in targets
+            ]
+            once = cached[0] if all(cached) else ""
+        return replace(edge, targets=targets, once=once)
+
+    def _made_property(self, owner: Value, name: str) -> bool:
+        """``basic = settings_property(Basic())`` in a class body, where the project function
+        returns ``property(...)``: reading it runs a getter each time."""
+        cls = owner.cls if isinstance(owner, Instance) else owner
+        if not isinstance(cls, ClassRef):
+            return False
+        for entry in self.hierarchy.mro(cls):
+            facts = self.hierarchy.class_facts(entry)
+            value = facts.attributes.get(name) if facts is not None else None
+            if value is None:
+                continue
+            if value[0] == "ann":
+                value = value[2] or ("unk",)
+            if value[0] != "call":
+                return False
+            factory = function_of(self.resolver.evaluate(value[1], entry.module))
+            if factory is None:
+                return False
+            function = self.store.function((factory.module, factory.qualname))
+            if function is None or function.returned is None or function.returned[0] != "call":
+                return False
+            made = self.resolver.evaluate(function.returned[1], factory.module)
+            return isinstance(made, External) and made.name in _PROPERTY_TYPES
+        return False
+
+    def _is_method(self, node: Node) -> bool:
+        function = self.store.signature(node.fid)
+        return function is not None and function.class_name is not None
+
+    def lasting(self, expr: Expr, node: Node) -> bool:
+        """Whether the object ``expr`` evaluates to in ``node`` outlives the call: module-level
+        names, classes, attributes of lasting objects (not fresh values of a property), the
+        result of a cached function; ``self`` when the node's receiver lasts."""
+        tag = expr[0]
+        if tag in ("glob", "imp", "clsref"):
+            return True
+        if tag == "self":
+            return node.lasting
+        if tag == "sub":
+            return self.lasting(expr[1], node)
+        if tag == "ann":
+            return expr[2] is not None and self.lasting(expr[2], node)
+        if tag == "attr":
+            if not self.lasting(expr[1], node):
+                return False
+            owner = self.resolver.evaluate(expr[1], node.module, node.receiver)
+            for option in options_of(owner):
+                getter = self.hierarchy.property_getter(option, expr[2])
+                if getter is not None and not self._cached(getter.function, methods=True):
+                    return False  # a property computes a new value at each read
+                if self._made_property(option, expr[2]):
+                    return False
+            return True
+        if tag == "call":
+            callee = function_of(self.resolver.evaluate(expr[1], node.module, node.receiver))
+            return callee is not None and bool(self._cached(callee, methods=False))
+        return False
+
+    def _dispatch(
+        self, site: CallSite | Site, callee: Bound, receiver: Instance, args: tuple = ()
+    ) -> Edge | None:
         """A method called on a declared receiver: every implementation it may run."""
         name = callee.function.qualname.rsplit(".", 1)[-1]
         targets = []
@@ -329,7 +481,7 @@ class CallGraph:
                 continue
             node = self._node(implementation.function, implementation.receiver, None)
             if node is not None:
-                targets.append(node)
+                targets.append(self._with_absent(node, True, args))
         if not targets:
             return None
         dispatch = ""
@@ -343,17 +495,19 @@ class CallGraph:
         function = self.store.function((reference.module, reference.qualname))
         if function is None or function.is_async or function.is_generator:
             return None
+        lasting = False
         if (
             receiver is None
             and caller is not None
-            and caller.receiver is not None
             and reference.qualname.startswith(f"{caller.qualname}.<locals>.")
         ):
             receiver = caller.receiver  # a closure inside a method sees the method's ``self``
+            lasting = caller.lasting
         return Node(
             reference.module,
             reference.qualname,
             _normal_receiver(receiver, function.class_name, reference.module),
+            lasting,
         )
 
     def _external_call(
@@ -368,8 +522,19 @@ class CallGraph:
                         return Edge(site, None, (node,))
         entry = self.catalog.function(name)
         if entry is not None and entry.blocking is not None:
+            if self._exempt(entry.blocking, args, caller, False):
+                return None
             return Edge(site, Sink(name.removeprefix("builtins."), entry.blocking))
         return None
+
+    def _exempt(self, blocking: Blocking, args: tuple, caller: Node, memory: bool) -> bool:
+        """The call does no I/O with these arguments: ``shutdown(wait=False)``, an in-memory
+        receiver or buffer argument, ``sqlite3.connect(":memory:")`` (decision 0043)."""
+        if _disarmed(blocking, args):
+            return True
+        return bool(blocking.in_memory) and self.resolver.in_memory(
+            blocking.in_memory, args, caller.module, caller.receiver, memory
+        )
 
     def _generator_node(self, value: Generator | ContextManager) -> Node | None:
         reference = function_of(value.call)
@@ -396,8 +561,11 @@ class CallGraph:
                 getter = self.hierarchy.property_getter(option, name)
                 if getter is not None:
                     target = self._node(getter.function, getter.receiver, node)
-                    if target is not None:
-                        return Edge(site, None, (target,))
+                    if target is None:
+                        continue
+                    edge = Edge(site, None, (target,))
+                    # A cached property caches per object: once, for a lasting object only.
+                    return self._on_lasting(edge) if self.lasting(site.expr[1], node) else edge
                 lazy = self.hierarchy.lazy_attribute(option, name)
                 if lazy is not None:
                     assert isinstance(option, Instance)
@@ -422,7 +590,7 @@ class CallGraph:
         if isinstance(value, CatalogInstance):
             for method in ("__enter__", "__exit__"):  # leaving the block runs on the loop too
                 blocking = self.catalog.method(value.type, method)
-                if blocking is not None:
+                if blocking is not None and not self._exempt(blocking, (), node, value.memory):
                     return Edge(site, Sink(f"{value.type}.{method}", blocking))
         if isinstance(value, Instance):
             enter = self.resolver.attribute(value, "__enter__")
@@ -454,11 +622,14 @@ class CallGraph:
                         ),
                     )
         if isinstance(value, Range) and value.bound >= CPU_LOOP_THRESHOLD:
-            sink = Sink(f"range({value.bound:_})", Blocking(CPU_LOOP_CODE, CPU_LOOP_SUGGESTION))
+            blocking = Blocking(
+                CPU_LOOP_CODE, CPU_LOOP_SUGGESTION, severity=default_severity(CPU_LOOP_CODE)
+            )
+            sink = Sink(f"range({value.bound:_})", blocking)
             return Edge(site, sink)
         if isinstance(value, CatalogInstance):
             blocking = self.catalog.method(value.type, "__iter__")
-            if blocking is not None:
+            if blocking is not None and not self._exempt(blocking, (), node, value.memory):
                 return Edge(site, Sink(f"iterating {value.type}", blocking))
         return None
 
@@ -479,6 +650,19 @@ class CallGraph:
     def _internal_error(self, node: Node, span: tuple, error: Exception) -> None:
         where = f"{self.store.path_of(node.module)}:{span[0]}"
         self.internal_errors.append(f"{where}: internal error while resolving ({error!r}); skipped")
+
+
+_PROPERTY_TYPES = frozenset({"builtins.property", "functools.cached_property"})
+
+
+def _runs_once(scope: str, node: Node) -> bool:
+    """A site in a memo's miss branch runs once: per process, or per object of a lasting one."""
+    return scope == "process" or (scope == "object" and node.lasting)
+
+
+def _once(edge: Edge, memoising: str) -> Edge:
+    """The edge of a site in a memo idiom's miss branch of ``memoising``."""
+    return edge if edge.once else replace(edge, once=memoising)
 
 
 def _normal_receiver(receiver: Value | None, class_name: str | None, module: str) -> Value | None:

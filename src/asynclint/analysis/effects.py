@@ -1,9 +1,19 @@
 """Summaries to a fixpoint over the call graph: which sync functions may block, and why.
 
-Breadth-first from the sinks backwards, so cycles terminate and each function keeps its shortest
-chain. Confident chains are computed first; guessed hops only give a (low confidence) chain to
-functions that have no confident one. An edge with several targets (the implementations of a
-method) blocks when any of them does.
+Breadth-first from the sinks backwards, so cycles terminate. The summaries are computed in
+layers, each adding summaries only to the functions that have none yet, so a function keeps the
+chain of the first layer that reaches it:
+
+1. by trust: confident edges first; guessed hops only give a (low confidence) chain to functions
+   that have no confident one;
+2. by frequency: edges that run their callee on every call first; *once* edges (a cached
+   function, a memoised branch) only give a first-call-only chain to functions that block on no
+   other path (decision 0041);
+3. by severity: within each of those, chains to high severity sinks first, then medium, then
+   low, so a function that reaches a network call and a metadata syscall is summarised by the
+   network call (decision 0040); breadth-first within a severity keeps chains short.
+
+An edge with several targets (the implementations of a method) blocks when any of them does.
 """
 
 from __future__ import annotations
@@ -11,30 +21,61 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import partial
 from typing import TypeVar
 
 from asynclint.analysis.callgraph import CallGraph, Edge, Node, Sink
 from asynclint.analysis.store import FactsStore
 from asynclint.analysis.values import ClassRef, Instance
-from asynclint.models import ChainHop, Confidence
+from asynclint.models import ChainHop, Confidence, Severity
+
+# (confident edges only, once edges too), in the order their summaries are preferred.
+_LAYERS = ((True, False), (True, True), (False, False), (False, True))
+# At most this many other blocking calls are listed for one finding.
+MAX_OTHERS = 50
 
 S = TypeVar("S")
 
 
 @dataclass(frozen=True, slots=True)
 class Summary:
-    """Why a sync function may block: the hops from its body down to the catalog call."""
+    """Why a sync function may block: the hops from its body down to the catalog call.
+
+    ``once``: the chain goes through work that runs once (cached, memoised): it blocks on the
+    first call only; this names the function that caches."""
 
     sink: Sink
     hops: tuple[ChainHop, ...]
     confidence: Confidence
+    once: str = ""
+
+    @property
+    def severity(self) -> Severity:
+        return self.sink.blocking.severity
+
+    def preference(self) -> tuple[bool, bool, int, int]:
+        """Sorts the summary to show first: certain, every call, most severe, shortest."""
+        return (
+            self.confidence is Confidence.LOW,
+            bool(self.once),
+            self.severity.rank,
+            len(self.hops),
+        )
+
+
+def _written(edge: Edge) -> tuple[int, int, int, int]:
+    line, column, end_line, end_column = edge.site.span
+    return (line, column, end_line, end_column)
+
+
+def allowed(edge: Edge, confident_only: bool, with_once: bool) -> bool:
+    return (edge.confident or not confident_only) and (with_once or not edge.once)
 
 
 class Effects:
     def __init__(self, store: FactsStore, graph: CallGraph) -> None:
         self.store = store
         self.graph = graph
+        self._below: dict[tuple[Node, bool, bool], tuple[tuple[Sink, ChainHop], ...]] = {}
 
     def reachable(self, roots: Iterable[Node]) -> list[Node]:
         found: list[Node] = []
@@ -51,35 +92,89 @@ class Effects:
         return found
 
     def summarise(self, roots: Iterable[Node]) -> dict[Node, Summary]:
-        """Shortest blocking chain of every sync function reachable from ``roots``."""
-        reachable = self.reachable(roots)
+        """The preferred blocking chain of every sync function reachable from ``roots``."""
+        sync = [node for node in self.reachable(roots) if self._is_sync(node)]
         summaries: dict[Node, Summary] = {}
-        for confident_only in (True, False):
-            self.propagate(
-                reachable,
-                summaries,
-                partial(self._blocking_seed, confident_only),
-                partial(self._blocking_hop, confident_only),
-                follow=(lambda edge: edge.confident) if confident_only else (lambda _: True),
-                # Guessed hops may extend every chain found so far.
-                again=not confident_only,
-            )
+        for confident_only, with_once in _LAYERS:
+            callers: dict[Node, list[tuple[Node, Edge]]] = {}
+            direct: list[tuple[Node, Edge]] = []
+            for node in sync:
+                for edge in self.graph.edges(node):
+                    if not allowed(edge, confident_only, with_once):
+                        continue
+                    if edge.sink is not None:
+                        direct.append((node, edge))
+                    for target in edge.targets:
+                        callers.setdefault(target, []).append((node, edge))
+            # Of one function's blocking calls, the first written (the inner call of a chain).
+            direct.sort(key=lambda pair: _written(pair[1]))
+            confidence = Confidence.HIGH if confident_only else Confidence.LOW
+            for severity in Severity:
+                # Chains found so far may extend through the edges this layer adds.
+                frontier = deque(
+                    node for node, found in summaries.items() if found.severity is severity
+                )
+                for node, edge in direct:
+                    assert edge.sink is not None
+                    if node in summaries or edge.sink.blocking.severity is not severity:
+                        continue
+                    hop = ChainHop(
+                        edge.sink.name, self.store.path_of(node.module), edge.site.span[0]
+                    )
+                    summaries[node] = Summary(edge.sink, (hop,), confidence, edge.once)
+                    frontier.append(node)
+                while frontier:
+                    callee = frontier.popleft()
+                    below = summaries[callee]
+                    for caller, edge in callers.get(callee, ()):
+                        if caller in summaries:
+                            continue
+                        summaries[caller] = Summary(
+                            below.sink,
+                            (*self.first_hops(edge, callee, caller.module), *below.hops),
+                            below.confidence if confident_only else Confidence.LOW,
+                            below.once or edge.once,
+                        )
+                        frontier.append(caller)
         return summaries
 
-    def _blocking_seed(self, confident_only: bool, node: Node, edge: Edge) -> Summary | None:
-        if edge.sink is None or (confident_only and not edge.confident):
-            return None
-        hop = ChainHop(edge.sink.name, self.store.path_of(node.module), edge.site.span[0])
-        return Summary(edge.sink, (hop,), Confidence.HIGH if confident_only else Confidence.LOW)
-
-    def _blocking_hop(
-        self, confident_only: bool, caller: Node, edge: Edge, callee: Node, below: Summary
-    ) -> Summary:
-        return Summary(
-            below.sink,
-            (*self.first_hops(edge, callee, caller.module), *below.hops),
-            below.confidence if edge.confident and confident_only else Confidence.LOW,
+    def blocking_calls(
+        self, node: Node, confident_only: bool, with_once: bool
+    ) -> tuple[tuple[Sink, ChainHop], ...]:
+        """Every blocking call ``node`` reaches through the edges of a layer, each with where it
+        is written, the most severe first (at most :data:`MAX_OTHERS`)."""
+        key = (node, confident_only, with_once)
+        cached = self._below.get(key)
+        if cached is not None:
+            return cached
+        misses = self.store.misses
+        found: dict[tuple[str, str, int], tuple[Sink, ChainHop]] = {}
+        seen = {node}
+        queue = deque([node])
+        while queue:
+            current = queue.popleft()
+            if not self._is_sync(current):
+                continue
+            for edge in self.graph.edges(current):
+                if not allowed(edge, confident_only, with_once):
+                    continue
+                if edge.sink is not None:
+                    hop = ChainHop(
+                        edge.sink.name, self.store.path_of(current.module), edge.site.span[0]
+                    )
+                    found.setdefault((hop.name, hop.path, hop.line), (edge.sink, hop))
+                for target in edge.targets:
+                    if target not in seen:
+                        seen.add(target)
+                        queue.append(target)
+        ordered = sorted(
+            found.values(),
+            key=lambda item: (item[0].blocking.severity.rank, item[1].path, item[1].line),
         )
+        result = tuple(ordered[:MAX_OTHERS])
+        if misses == self.store.misses:  # only what is final: no body was missing
+            self._below[key] = result
+        return result
 
     def propagate(
         self,
@@ -88,12 +183,11 @@ class Effects:
         seed: Callable[[Node, Edge], S | None],
         extend: Callable[[Node, Edge, Node, S], S],
         follow: Callable[[Edge], bool],
-        again: bool = False,
     ) -> None:
         """Breadth-first from the sync functions whose own edges ``seed`` an effect, backwards
         to their sync callers along the edges ``follow`` accepts: each function gets the effect
-        of its nearest seed (``found`` is filled in; with ``again``, what it already holds
-        propagates too). The one graph walk of every summary (blocking, loop affinity)."""
+        of its nearest seed (``found`` is filled in). The walk of the loop-affinity and
+        thread-bound summaries."""
         callers: dict[Node, list[tuple[Node, Edge]]] = {}
         frontier: deque[Node] = deque()
         for node in nodes:
@@ -110,8 +204,6 @@ class Effects:
                         frontier.append(node)
                 for target in edge.targets:
                     callers.setdefault(target, []).append((node, edge))
-        if again:
-            frontier = deque(dict.fromkeys([*frontier, *found]))
         while frontier:
             callee = frontier.popleft()
             for caller, edge in callers.get(callee, ()):
@@ -126,7 +218,10 @@ class Effects:
     def first_hops(self, edge: Edge, callee: Node, module: str) -> tuple[ChainHop, ...]:
         """The hop(s) of one call: the callee, preceded by the helper it was passed through."""
         path, line = self.store.path_of(module), edge.site.span[0]
-        hops = (ChainHop(self.display_name(callee), path, line),)
+        name = self.display_name(callee)
+        if edge.wraps:  # `add (@audited)`: the wrapper named by what it wraps
+            name = f"{edge.wraps} (@{callee.qualname.split('.', 1)[0]})"
+        hops = (ChainHop(name, path, line),)
         if edge.via is not None:
             hops = (ChainHop(self.display_name(edge.via), path, line), *hops)
         return hops
@@ -146,3 +241,7 @@ class Effects:
             method = node.qualname.rsplit(".", 1)[-1]
             return self.store.display_name((cls.module, f"{cls.qualname}.{method}"))
         return self.store.display_name(node.fid)
+
+    def _is_sync(self, node: Node) -> bool:
+        function = self.store.function(node.fid)
+        return function is not None and not function.is_async

@@ -52,7 +52,7 @@ from asynclint.analysis.values import (
     options_of,
     union_of,
 )
-from asynclint.catalog import Catalog, argument_position
+from asynclint.catalog import Catalog, InMemory, argument_position
 from asynclint.facts import Expr, FunctionFacts
 
 if TYPE_CHECKING:
@@ -224,6 +224,11 @@ class Resolver:
             return MappingOf(keys, values)
         if tag == "lambda":
             return FunctionRef(module, expr[1]) if expr[1] else UNKNOWN
+        if tag in ("fstr", "add"):  # text known when every part is
+            parts = [self.evaluate(part, module, receiver) for part in _text_parts(expr)]
+            if all(isinstance(part, Constant) and isinstance(part.value, str) for part in parts):
+                return Constant("".join(part.value for part in parts))  # type: ignore[attr-defined]
+            return UNKNOWN
         if tag == "tparam":
             return TypeVarRef(module, f"{expr[1]}.{expr[2]}")
         return UNKNOWN
@@ -450,7 +455,7 @@ class Resolver:
             if is_typing_name(form.name, "Self") and receiver is not None:
                 return receiver
             canonical = self.catalog.canonical_type(form.name)
-            return CatalogInstance(canonical) if canonical else UNKNOWN
+            return self.catalog_instance(canonical) if canonical else UNKNOWN
         if isinstance(form, Constant):
             if isinstance(form.value, str) and module:
                 return self.instance_of(self.forward_ref(form.value, module), module, receiver)
@@ -490,7 +495,7 @@ class Resolver:
                 return MappingOf(self.instance_of(args[0], module, receiver), value)
             return UNKNOWN
         canonical = self.catalog.canonical_type(origin)
-        return CatalogInstance(canonical) if canonical else UNKNOWN
+        return self.catalog_instance(canonical) if canonical else UNKNOWN
 
     def class_of(self, form: Value, module: str, receiver: Receiver) -> Value:
         """What a ``type[X]`` holds: the class X or any subclass of it."""
@@ -551,19 +556,61 @@ class Resolver:
 
     def _catalog_attribute(self, value: CatalogInstance, name: str) -> Value:
         catalog = self.catalog
+        memory = value.memory  # what an in-memory object holds is in memory too
         attribute_type = catalog.attribute(value.type, name)
         if attribute_type:
-            return CatalogInstance(attribute_type)
+            return self.catalog_instance(attribute_type, memory=memory)
         if catalog.method(value.type, name) or catalog.method_returns(value.type, name):
-            return CatalogMethod(value.type, name, value.element)
+            return CatalogMethod(value.type, name, value.element, memory)
         if catalog.open_attributes(value.type):  # app.state.mailer: whatever was stored there
             stored = self.stores.stored(value, name)
             if stored != UNKNOWN:
                 return stored
         fallback = catalog.method_returns(value.type, "__getattr__")
         if fallback:
-            return CatalogInstance(fallback)
-        return CatalogMethod(value.type, name, value.element)
+            return self.catalog_instance(fallback, memory=memory)
+        return CatalogMethod(value.type, name, value.element, memory)
+
+    def catalog_instance(
+        self, type_name: str, element: Value = UNKNOWN, *, memory: bool = False
+    ) -> CatalogInstance:
+        """An instance of a catalog type; in memory when it was made so or the type is a
+        buffer (``io.BytesIO``)."""
+        return CatalogInstance(type_name, element, memory or self.catalog.is_memory(type_name))
+
+    def in_memory(
+        self,
+        conditions: tuple[InMemory, ...],
+        args: tuple,
+        module: str,
+        receiver: Receiver,
+        memory_receiver: bool = False,
+    ) -> bool:
+        """Whether a call with ``args`` meets one of the catalog's in-memory ``conditions``:
+        its receiver is in memory, or an argument is the literal, is missing, or is an object
+        in memory (every option of it)."""
+        for condition in conditions:
+            if condition.receiver:
+                if memory_receiver:
+                    return True
+                continue
+            given = _argument_expr(args, condition.position, condition.keyword)
+            if condition.missing:
+                if given is None:
+                    return True
+                continue
+            if given is None or given[0] == "star":
+                continue
+            if condition.literal is not None:
+                if given[0] == "lit" and given[1] == condition.literal:
+                    return True
+                continue
+            options = options_of(self.evaluate(given, module, receiver))
+            if options and all(
+                isinstance(option, CatalogInstance) and option.memory for option in options
+            ):
+                return True
+        return False
 
     # ---- calls --------------------------------------------------------------------------------
 
@@ -592,13 +639,13 @@ class Resolver:
         if isinstance(callee, CatalogMethod):
             items = self.catalog.method_items(callee.type, callee.name)
             if items:
-                return Items(CatalogInstance(items))
+                return Items(self.catalog_instance(items, memory=callee.memory))
             return self._catalog_method_result(callee, args, module, receiver)
         if isinstance(callee, LibraryWrapped):
             return self.call_result(callee.call, args, module, receiver)
         if isinstance(callee, CatalogInstance):
             returned = self.catalog.method_returns(callee.type, "__call__")
-            return CatalogInstance(returned) if returned else UNKNOWN
+            return self.catalog_instance(returned, memory=callee.memory) if returned else UNKNOWN
         if isinstance(callee, Partial):
             return self.call_result(callee.target, (), module, receiver)
         if isinstance(callee, Union):
@@ -637,7 +684,9 @@ class Resolver:
             element = UNKNOWN
         if element != UNKNOWN and catalog.eager_option(callee.type, callee.name):
             element = self._with_loaded(element, self._eager_names(args, module))
-        return CatalogInstance(returned, element) if returned else UNKNOWN
+        if not returned:
+            return UNKNOWN
+        return self.catalog_instance(returned, element, memory=callee.memory)
 
     def _eager_names(self, args: tuple, module: str) -> frozenset[str]:
         """Attributes an ``options(selectinload(Model.items), ...)`` call loads eagerly."""
@@ -717,10 +766,12 @@ class Resolver:
             element: Value = UNKNOWN
             if entry.carries.startswith("class-arg-"):
                 element = self.instance_of(argument(argument_position(entry.carries)), module)
-            return CatalogInstance(returned, element)
+            conditions = entry.in_memory or (entry.blocking.in_memory if entry.blocking else ())
+            memory = self.in_memory(conditions, args, module, receiver)
+            return self.catalog_instance(returned, element, memory=memory)
         canonical = self.catalog.canonical_type(name)
         if canonical:
-            return CatalogInstance(canonical)
+            return self.catalog_instance(canonical)
         return UNKNOWN
 
     def returns(
@@ -859,7 +910,9 @@ class Resolver:
             return self.yielded(value.call)
         if isinstance(value, CatalogInstance):
             returned = self.catalog.method_returns(value.type, "__enter__")
-            return CatalogInstance(returned, value.element) if returned else value
+            if not returned:
+                return value
+            return self.catalog_instance(returned, value.element, memory=value.memory)
         if isinstance(value, Instance):
             enter = self.attribute(value, "__enter__")
             for option in options_of(enter):
@@ -885,7 +938,7 @@ class Resolver:
     def _catalog_return(self, value: Value, method: str) -> Value:
         if isinstance(value, CatalogInstance):
             returned = self.catalog.method_returns(value.type, method)
-            return CatalogInstance(returned) if returned else UNKNOWN
+            return self.catalog_instance(returned, memory=value.memory) if returned else UNKNOWN
         return UNKNOWN
 
     def is_decorated_with(self, function: FunctionFacts, module: str, *names: str) -> bool:
@@ -896,6 +949,26 @@ class Resolver:
             if isinstance(value, External) and value.name in names:
                 return True
         return False
+
+
+def _text_parts(expr: Expr) -> tuple[Expr, ...]:
+    """The parts of an f-string or a concatenation, in order."""
+    return expr[1] if expr[0] == "fstr" else (expr[1], expr[2])
+
+
+def _argument_expr(args: tuple, position: int | None, keyword: str) -> Expr | None:
+    """The expression passed at ``position`` or as ``keyword`` (None when not passed)."""
+    if keyword:
+        for name, value in args:
+            if name == keyword:
+                return value
+    if position is not None:
+        positional = [value for name, value in args if name is None]
+        if any(value[0] == "star" for value in positional[: position + 1]):
+            return ("star",)
+        if position < len(positional):
+            return positional[position]
+    return None
 
 
 def _container_call(method: ContainerMethod) -> Value:

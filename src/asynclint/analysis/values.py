@@ -109,19 +109,24 @@ Callable: TypeAlias = "FunctionRef | Bound"
 @dataclass(frozen=True, slots=True)
 class CatalogInstance(Value):
     """An instance of a type the catalog knows (``requests.Session``). ``element``: the project
-    objects it carries, where the catalog says so (a query of Users carries a User)."""
+    objects it carries, where the catalog says so (a query of Users carries a User).
+    ``memory``: it lives in memory (an ``io.BytesIO``, a ``ZipFile`` over one, a
+    ``sqlite3.connect(":memory:")`` connection): its calls that the catalog says so do no I/O."""
 
     type: str
     element: Value = UNKNOWN
+    memory: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class CatalogMethod(Value):
-    """A method of a catalog instance, not called yet (``element``: what the instance carries)."""
+    """A method of a catalog instance, not called yet (``element``: what the instance carries;
+    ``memory``: the instance lives in memory)."""
 
     type: str
     name: str
     element: Value = UNKNOWN
+    memory: bool = False
 
 
 @dataclass(frozen=True, slots=True)

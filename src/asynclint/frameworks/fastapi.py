@@ -16,6 +16,7 @@ from asynclint.analysis.values import (
     Bound,
     CatalogInstance,
     ClassRef,
+    Constant,
     ContextManagerFunction,
     DependsMarker,
     External,
@@ -25,7 +26,7 @@ from asynclint.analysis.values import (
     Value,
     options_of,
 )
-from asynclint.facts import Expr, FunctionFacts
+from asynclint.facts import MODULE_SCOPE, Expr, FunctionFacts, tail_name
 from asynclint.markers import REGISTRATION_METHODS, ROUTE_OBJECTS, WEB_PACKAGES
 
 HTTP_METHODS = ("get", "post", "put", "delete", "patch", "options", "head", "trace")
@@ -48,6 +49,8 @@ class Route:
     background_tasks: list[FunctionId] = field(default_factory=list)
     streamed: list[FunctionId] = field(default_factory=list)
     validators: list[FunctionId] = field(default_factory=list)
+    # Async wrappers of the handler made by project decorators (FastAPI runs the wrapper).
+    wrappers: list[FunctionId] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -70,27 +73,49 @@ def _tail(value: Value) -> str:
 class _Builder:
     def __init__(self, project: Program, modules: Iterable[str]) -> None:
         self.project = project
-        # Only modules that import FastAPI/Starlette can create apps, routers or registrations.
-        self.modules = sorted(
+        # Only modules that import FastAPI/Starlette, or a project module that does (where a
+        # router subclass may live), can create apps, routers or registrations.
+        modules = list(modules)
+        web = {
             module
             for module in modules
             if (facts := project.facts.get(module)) is not None
             and uses_web_framework(facts.imported)
+        }
+        index = project.index
+        self.modules = sorted(
+            module
+            for module in modules
+            if module in web
+            or any(
+                (split := index.split(index.absolute(name, module), index.by_name.get(module)))
+                is not None
+                and split[0] in web
+                for name in project.facts[module].imported
+            )
         )
         self.model = FastAPIModel()
         self.prefixes: dict[tuple[str, str], str] = {}  # router identity -> own prefix
-        self.router_deps: dict[tuple[str, str], list[Expr]] = {}
+        # Router -> its `dependencies=[...]` items, with the module they are written in.
+        self.router_deps: dict[tuple[str, str], list[tuple[Expr, str]]] = {}
         self.includes: list[
             tuple[tuple[str, str], tuple[str, str], str]
         ] = []  # parent, child, prefix
         # Routes as registered (path without router prefixes), with the router they belong to.
         self.registered: list[tuple[Route, tuple[str, str] | None]] = []
         self.starlette_seen: set[tuple[str, str, str]] = set()
+        # What runs for routes (dependencies, wrappers, tasks...): its role and their labels.
+        self.uses: dict[FunctionId, tuple[str, list[str]]] = {}
 
-    # Identity of an app/router object: the module-level binding that created it.
-    def identity(self, expr: Expr, module: str, depth: int = 0) -> tuple[str, str] | None:
+    # Identity of an app/router object: the module-level binding that created it, or for an
+    # object made in a function (``app = FastAPI()`` in ``create_app()``) its construction there.
+    def identity(
+        self, expr: Expr, module: str, depth: int = 0, scope: str = ""
+    ) -> tuple[str, str] | None:
         if depth > 8:
             return None
+        if expr[0] == "call" and scope:
+            return (module, f"{scope}:{hash(expr)}")
         project = self.project
         if expr[0] == "glob":
             facts = project.module_facts(module)
@@ -113,10 +138,18 @@ class _Builder:
         return None
 
     def kind_of(self, value: Value) -> str:
+        """ "app" or "router" for an instance of FastAPI/Starlette or a router, or of a project
+        subclass of one (``class UserAPIRouter(APIRouter)``)."""
         if isinstance(value, CatalogInstance):
             if value.type in _APP_TYPES:
                 return "app"
             if value.type in _ROUTER_TYPES:
+                return "router"
+        if isinstance(value, Instance):
+            bases = set(self.project.hierarchy.external_bases(value.cls))
+            if bases & set(_APP_TYPES):
+                return "app"
+            if bases & set(_ROUTER_TYPES):
                 return "router"
         return ""
 
@@ -128,13 +161,25 @@ class _Builder:
                 continue
             for name, bound in facts.bindings.items():
                 if bound[0] == "call":
-                    kind = self.kind_of(project.evaluate(bound, module))
+                    value = project.evaluate(bound, module)
+                    kind = self.kind_of(value)
                     if kind:
-                        self._register_object(module, name, bound, kind)
-            for function in facts.functions.values():
+                        self._register_object(module, name, bound[2], value, kind)
+            for function in list(facts.functions.values()):
+                scope = function.qualname
                 for call in function.calls:
-                    self._registration_call(call.callee, call.args, module)
+                    if scope != MODULE_SCOPE and call.callee[0] != "attr":
+                        # Only expressions of the facts are evaluated: values are remembered
+                        # by the identity of the expression.
+                        callee = project.evaluate(call.callee, module)
+                        value = project.resolver.call_result(callee, call.args, module)
+                        kind = self.kind_of(value)
+                        if kind:
+                            local = f"{scope}:{hash(('call', call.callee, call.args))}"
+                            self._register_object(module, local, call.args, value, kind)
+                    self._registration_call(call.callee, call.args, module, scope)
                     self._route_object(call.callee, call.args, module, "")
+                    self._registered_by_call(call.callee, call.args, module, scope)
         for module in self.modules:
             facts = project.module_facts(module)
             if facts is None:
@@ -145,13 +190,15 @@ class _Builder:
         self._finish_routes()
         return self.model
 
-    def _register_object(self, module: str, name: str, bound: Expr, kind: str) -> None:
+    def _register_object(self, module: str, name: str, args: tuple, made: Value, kind: str) -> None:
         prefix = ""
-        for keyword, value in bound[2]:
-            if keyword == "prefix" and value[0] == "lit" and isinstance(value[1], str):
-                prefix = value[1]
+        for keyword, value, where in self._construction_keywords(args, made, module):
+            if keyword == "prefix":
+                prefix = self.text(value, where)
             elif keyword == "dependencies" and value[0] == "list":
-                self.router_deps[(module, name)] = list(value[1])
+                self.router_deps.setdefault((module, name), []).extend(
+                    (item, where) for item in value[1]
+                )
             elif keyword in ("on_startup", "on_shutdown") and value[0] == "list":
                 for handler in value[1]:
                     self._startup(self.project.evaluate(handler, module), keyword[3:])
@@ -159,7 +206,51 @@ class _Builder:
                 self._context(self.project.evaluate(value, module), "lifespan")
         self.prefixes[(module, name)] = prefix
 
-    def _registration_call(self, callee: Expr, args: tuple, module: str) -> None:
+    def _construction_keywords(
+        self, args: tuple, value: Value, module: str
+    ) -> list[tuple[str, Expr, str]]:
+        """The keywords an app or router is built with, with the module they are written in:
+        those of the call, then those a project subclass passes up in its ``__init__``
+        (``super().__init__(dependencies=[Depends(get_current_user)], **kwargs)``)."""
+        found = [(keyword, item, module) for keyword, item in args if keyword]
+        if not isinstance(value, Instance):
+            return found
+        hierarchy = self.project.hierarchy
+        for owner in hierarchy.mro(value.cls):
+            facts = hierarchy.class_facts(owner)
+            init = facts.methods.get("__init__") if facts is not None else None
+            function = self.project.function((owner.module, init)) if init else None
+            if function is None:
+                continue
+            for call in function.calls:
+                callee = call.callee
+                if callee[0] == "attr" and callee[2] == "__init__" and callee[1][0] == "super":
+                    given = {keyword for keyword, _, _ in found}
+                    found += [
+                        (keyword, item, owner.module)
+                        for keyword, item in call.args
+                        if keyword and keyword not in given and item[0] != "param"
+                    ]
+        return found
+
+    def text(self, expr: Expr, module: str) -> str:
+        """The text of a path or prefix: literal, a module constant, a settings attribute, an
+        f-string or a concatenation of those; what is not static shows as ``{NAME}``."""
+        if expr[0] == "lit" and isinstance(expr[1], str):
+            return expr[1]
+        value = self.project.evaluate(expr, module)
+        if isinstance(value, Constant) and isinstance(value.value, str):
+            return value.value
+        if expr[0] == "fstr":
+            return "".join(self.text(part, module) for part in expr[1])
+        if expr[0] == "add":
+            return self.text(expr[1], module) + self.text(expr[2], module)
+        if expr[0] == "ann" and expr[2] is not None:
+            return self.text(expr[2], module)
+        name = expr[3] if expr[0] == "param" else tail_name(expr)
+        return "{" + (name or "?") + "}"
+
+    def _registration_call(self, callee: Expr, args: tuple, module: str, scope: str = "") -> None:
         if callee[0] != "attr" or callee[2] not in REGISTRATION_METHODS:
             return
         method = callee[2]
@@ -169,12 +260,11 @@ class _Builder:
         positional = [value for keyword, value in args if keyword is None]
         keywords = {keyword: value for keyword, value in args if keyword}
         if method == "include_router" and positional:
-            parent = self.identity(callee[1], module)
-            child = self.identity(positional[0], module)
+            parent = self.identity(callee[1], module, scope=scope)
+            child = self.identity(positional[0], module, scope=scope)
             prefix = keywords.get("prefix", ("lit", ""))
             if parent and child:
-                text = prefix[1] if prefix[0] == "lit" and isinstance(prefix[1], str) else ""
-                self.includes.append((parent, child, text))
+                self.includes.append((parent, child, self.text(prefix, module)))
         elif method in (
             "add_api_route",
             "add_route",
@@ -189,7 +279,13 @@ class _Builder:
             websocket = "websocket" in method
             methods = self._methods(keywords.get("methods"), "GET")
             self._add_route(
-                target, path, methods, websocket, self.identity(callee[1], module), keywords, module
+                target,
+                path,
+                methods,
+                websocket,
+                self.identity(callee[1], module, scope=scope),
+                keywords,
+                module,
             )
         elif method == "add_event_handler" and len(positional) >= 2:
             event = positional[0]
@@ -239,42 +335,39 @@ class _Builder:
         )
 
     def _decorator(self, decorator: Expr, function: FunctionFacts, module: str) -> None:
-        if decorator[0] != "call" or decorator[1][0] != "attr":
+        if decorator[0] != "call":
             return
-        receiver_expr, method = decorator[1][1], decorator[1][2]
+        target: Value = FunctionRef(module, function.qualname)
+        self._registered(decorator[1], decorator[2], target, module, function.parent or "")
+
+    def _registered_by_call(self, callee: Expr, args: tuple, module: str, scope: str) -> None:
+        """``router.post("/items")(create_item)``: a decorator applied by a call."""
+        if callee[0] != "call" or len(args) != 1 or args[0][0] is not None:
+            return
+        target = self.project.evaluate(args[0][1], module)
+        self._registered(callee[1], callee[2], target, module, scope)
+
+    def _registered(
+        self, registration: Expr, args: tuple, target: Value, module: str, scope: str
+    ) -> None:
+        """``app.get(path, ...)`` (and the other registering methods) applied to ``target``."""
+        if registration[0] != "attr":
+            return
+        receiver_expr, method = registration[1], registration[2]
         receiver = self.project.evaluate(receiver_expr, module)
         if not self.kind_of(receiver):
             return
-        args = decorator[2]
         positional = [value for keyword, value in args if keyword is None]
         keywords = {keyword: value for keyword, value in args if keyword}
-        target: Value = FunctionRef(module, function.qualname)
         path = keywords.get("path", positional[0] if positional else ("lit", ""))
+        owner = self.identity(receiver_expr, module, scope=scope)
         if method in HTTP_METHODS:
-            self._add_route(
-                target,
-                path,
-                (method.upper(),),
-                False,
-                self.identity(receiver_expr, module),
-                keywords,
-                module,
-            )
+            self._add_route(target, path, (method.upper(),), False, owner, keywords, module)
         elif method in ("api_route", "route"):
             methods = self._methods(keywords.get("methods"), "GET")
-            self._add_route(
-                target, path, methods, False, self.identity(receiver_expr, module), keywords, module
-            )
+            self._add_route(target, path, methods, False, owner, keywords, module)
         elif method in ("websocket", "websocket_route"):
-            self._add_route(
-                target,
-                path,
-                ("WEBSOCKET",),
-                True,
-                self.identity(receiver_expr, module),
-                keywords,
-                module,
-            )
+            self._add_route(target, path, ("WEBSOCKET",), True, owner, keywords, module)
         elif method == "middleware":
             self._context(target, "HTTP middleware")
         elif method == "exception_handler":
@@ -307,8 +400,7 @@ class _Builder:
         handler = self._function_id(target)
         if handler is None:
             return
-        text = path[1] if path[0] == "lit" and isinstance(path[1], str) else "?"
-        route = Route(methods, text, handler, websocket)
+        route = Route(methods, self.text(path, module), handler, websocket)
         route.dependencies.extend(self._route_dependency_exprs(keywords, module))
         self.registered.append((route, owner))
 
@@ -382,15 +474,15 @@ class _Builder:
             dependencies = list(route.dependencies)
             if owner is not None:  # `dependencies=[...]` of the router and the routers above it
                 for chain_owner in self._owner_chain(owner):
-                    for item in self.router_deps.get(chain_owner, []):
-                        fid = self._depends_target(item, chain_owner[0])
+                    for item, where in self.router_deps.get(chain_owner, []):
+                        fid = self._depends_target(item, where)
                         if fid:
                             dependencies.append(fid)
             for prefix in self._full_prefixes(owner):
                 routes.append(
                     Route(
                         route.methods,
-                        prefix + route.path,
+                        (prefix + route.path) or "/",
                         route.handler,
                         route.websocket,
                         list(dependencies),
@@ -399,7 +491,45 @@ class _Builder:
         routes.sort(key=lambda r: (r.path, r.methods))
         for route in routes:
             self._collect(route)
+        for fid, (role, labels) in self.uses.items():
+            self.model.contexts.setdefault(fid, _used_by(role, labels))
         self.model.routes = routes
+
+    def _used(self, fid: FunctionId, role: str, route: Route) -> None:
+        """``fid`` runs for ``route`` as ``role`` (``dependency get_user``)."""
+        labels = self.uses.setdefault(fid, (role, []))[1]
+        if route.label not in labels:
+            labels.append(route.label)
+
+    def _wrappers(self, handler: FunctionId) -> list[FunctionId]:
+        """The async wrappers project decorators put around a handler (``@login_required``,
+        ``@audited("x")``): FastAPI registers the wrapper, which awaits the handler."""
+        project = self.project
+        function = project.function(handler)
+        if function is None:
+            return []
+        found = []
+        for decorator in function.decorators:
+            value = project.evaluate(decorator, handler[0])
+            for option in options_of(value):
+                wrapper = self._wrapper_made_by(option)
+                if wrapper is not None and wrapper not in found:
+                    found.append(wrapper)
+        return found
+
+    def _wrapper_made_by(self, decorator: Value) -> FunctionId | None:
+        if not isinstance(decorator, FunctionRef):
+            return None
+        function = self.project.function((decorator.module, decorator.qualname))
+        if function is None or function.is_async or function.returned is None:
+            return None
+        returned = self.project.evaluate(function.returned, decorator.module)
+        if not isinstance(returned, FunctionRef) or returned == decorator:
+            return None
+        wrapper = self.project.function((returned.module, returned.qualname))
+        if wrapper is None or not wrapper.is_async:
+            return None
+        return (returned.module, returned.qualname)
 
     def _owner_chain(self, owner: tuple[str, str]) -> list[tuple[str, str]]:
         chain, pending, seen = [], [owner], set()
@@ -417,8 +547,12 @@ class _Builder:
         project = self.project
         handler = project.function(route.handler)
         runs = "async" if handler is not None and handler.is_async else "sync"
-        described = f"websocket {route.path}" if route.websocket else f"route {route.label}"
-        self.model.contexts.setdefault(route.handler, f"{runs} {described}")
+        role = f"{runs} websocket" if route.websocket else f"{runs} route"
+        self._used(route.handler, role, route)
+        for wrapper in self._wrappers(route.handler):
+            if wrapper not in route.wrappers:
+                route.wrappers.append(wrapper)
+            self._used(wrapper, f"wrapper of @{wrapper[1].split('.', 1)[0]}", route)
         pending = [route.handler, *route.dependencies]
         seen: set[FunctionId] = set()
         while pending:
@@ -432,7 +566,7 @@ class _Builder:
             if fid != route.handler:
                 if fid not in route.dependencies:
                     route.dependencies.append(fid)
-                self.model.contexts.setdefault(fid, f"dependency {function.name} of {route.label}")
+                self._used(fid, f"dependency {function.name}", route)
             resolver = project.resolver
             for param in function.params:
                 form = resolver.evaluate(param.annotation, fid[0])
@@ -474,9 +608,7 @@ class _Builder:
                         self.model.loop_sync.add(fid)
                         if fid not in route.validators:
                             route.validators.append(fid)
-                        self.model.contexts.setdefault(
-                            fid, f"validator {qualname} of {route.label} (runs on the event loop)"
-                        )
+                        self._used(fid, f"validator {qualname}", route)
 
     def _scan_call(self, callee: Expr, args: tuple, owner: FunctionId, route: Route) -> None:
         project = self.project
@@ -487,9 +619,7 @@ class _Builder:
                 route.background_tasks.append(task)
                 function = project.function(task)
                 if function is not None:
-                    self.model.contexts.setdefault(
-                        task, f"background task {function.name} of {route.label}"
-                    )
+                    self._used(task, f"background task {function.name}", route)
             return
         value = project.evaluate(callee, module)
         if _tail(value) == "StreamingResponse" and args:
@@ -500,9 +630,27 @@ class _Builder:
                 function = project.function(fid) if fid else None
                 if fid and function is not None and function.is_generator:
                     route.streamed.append(fid)
-                    self.model.contexts.setdefault(
-                        fid, f"streaming generator {function.name} of {route.label}"
-                    )
+                    self._used(fid, f"streaming generator {function.name}", route)
+
+
+# At most this many routes are named in a message; the rest are counted.
+_NAMED_ROUTES = 3
+
+
+def _used_by(role: str, labels: list[str]) -> str:
+    """Where a function runs, for messages: ``async route GET /a``, ``dependency get_user of
+    GET /a``, ``dependency get_user, used by 25 routes: GET /a, POST /b, GET /c, … (+22)``."""
+    if role.endswith(("route", "websocket")):
+        if len(labels) == 1:
+            label = labels[0].replace("WEBSOCKET ", "") if role.endswith("websocket") else labels[0]
+            return f"{role} {label}"
+        role = f"{role} handler"
+    if len(labels) == 1:
+        return f"{role} of {labels[0]}"
+    named = ", ".join(labels[:_NAMED_ROUTES])
+    rest = len(labels) - _NAMED_ROUTES
+    more = f", … (+{rest})" if rest > 0 else ""
+    return f"{role}, used by {len(labels)} routes: {named}{more}"
 
 
 def build_model(project: Program, modules: Iterable[str]) -> FastAPIModel:

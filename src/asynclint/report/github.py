@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from asynclint.models import Confidence, Finding
+from asynclint.models import Finding
+from asynclint.report.levels import level
 from asynclint.report.options import ReportOptions
 
 
@@ -20,7 +21,7 @@ def escape_property(text: str) -> str:
 
 
 def _level(finding: Finding) -> str:
-    return "warning" if finding.confidence is Confidence.LOW else "error"
+    return level(finding, ("error", "warning", "notice"))
 
 
 def _properties(finding: Finding) -> str:

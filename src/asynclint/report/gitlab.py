@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from asynclint.baseline import occurrence_fingerprints
-from asynclint.models import Confidence, Finding
+from asynclint.models import Finding
+from asynclint.report.levels import level
 from asynclint.report.options import ReportOptions
 
 UNPARSABLE_CODE = "AL001"
@@ -17,7 +18,7 @@ UNPARSABLE_CODE = "AL001"
 def _severity(finding: Finding) -> str:
     if finding.code == UNPARSABLE_CODE:
         return "critical"
-    return "minor" if finding.confidence is Confidence.LOW else "major"
+    return level(finding, ("major", "minor", "info"))
 
 
 def _description(finding: Finding) -> str:

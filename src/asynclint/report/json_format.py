@@ -46,9 +46,14 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "end_column": finding.span.end_column,
         "suggestion": finding.suggestion or None,
         "confidence": finding.confidence.value,
+        "severity": finding.severity.value,
+        "first_call_only": finding.once,
         "context": finding.context or None,
         "fix": _fix(finding.fix),
         "chain": [{"name": hop.name, "path": hop.path, "line": hop.line} for hop in finding.chain],
+        "others": [
+            {"name": hop.name, "path": hop.path, "line": hop.line} for hop in finding.others
+        ],
         "implementations": (
             {
                 "method": finding.dispatch.method,

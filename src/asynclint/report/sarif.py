@@ -11,10 +11,12 @@ from urllib.parse import quote
 
 import asynclint
 from asynclint.baseline import occurrence_fingerprints
-from asynclint.models import Confidence, Edit, Finding, Span
+from asynclint.models import Edit, Finding, Severity, Span
+from asynclint.report.levels import level
 from asynclint.report.options import ReportOptions
 from asynclint.rules import Rule, all_rules
 
+_LEVELS = {Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "note"}
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/asynclint/asynclint"
 SRCROOT = "%SRCROOT%"
@@ -108,7 +110,7 @@ def _rule_descriptor(rule: Rule) -> dict[str, Any]:
         "fullDescription": {"text": rule.what_it_does.strip() or rule.summary},
         "help": _rule_help(rule),
         "helpUri": rule.url,
-        "defaultConfiguration": {"level": "error"},
+        "defaultConfiguration": {"level": _LEVELS[rule.severity]},
     }
 
 
@@ -175,11 +177,14 @@ def _result(finding: Finding, rule_index: int, unique_fingerprint: str) -> dict[
     result: dict[str, Any] = {
         "ruleId": finding.code,
         "ruleIndex": rule_index,
-        "level": "warning" if finding.confidence is Confidence.LOW else "error",
+        "level": level(finding, ("error", "warning", "note")),
         "message": {"text": _message(finding)},
         "locations": [_physical(finding.path, _region(finding.span))],
         "partialFingerprints": {FINGERPRINT_KEY: unique_fingerprint},
-        "properties": {"confidence": finding.confidence.value},
+        "properties": {
+            "confidence": finding.confidence.value,
+            "severity": finding.severity.value,
+        },
     }
     if finding.context:
         result["properties"]["context"] = finding.context

@@ -1,8 +1,9 @@
 """Human-readable output, in the spirit of ruff's concise and full formats.
 
-    app/main.py:12:5: AL251 [*] `time.sleep()` blocks the event loop in async route GET /
+    app/main.py:12:5: AL251 high [*] `time.sleep()` blocks the event loop in async route GET /
         help: use `await asyncio.sleep(...)`
 
+The severity follows the code; findings are listed most severe first, then by place.
 ``[*]`` marks a finding that ``--fix`` repairs; ``[~]`` one that needs ``--unsafe-fixes`` too.
 """
 
@@ -11,10 +12,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from asynclint.models import Applicability, Finding
+from asynclint.models import Applicability, Finding, Severity
 from asynclint.reading import read_text
 from asynclint.report.options import ReportOptions
 
+UNPARSABLE_CODE = "AL001"
 SAFE_MARKER = "[*]"
 UNSAFE_MARKER = "[~]"
 
@@ -26,7 +28,9 @@ _STYLES = {
     "blue": "\x1b[1;34m",
     "green": "\x1b[1;32m",
     "dim": "\x1b[2m",
+    "yellow": "\x1b[33m",
 }
+_SEVERITY_STYLES = {Severity.HIGH: "red", Severity.MEDIUM: "yellow", Severity.LOW: "dim"}
 
 
 class _Painter:
@@ -74,6 +78,8 @@ def _headline(finding: Finding, options: ReportOptions, paint: _Painter) -> str:
     )
     marker = _marker(finding, options)
     parts = [location, paint(finding.code, "red")]
+    if finding.code != UNPARSABLE_CODE:  # a file's problem, not a call's
+        parts.append(paint(finding.severity.value, _SEVERITY_STYLES[finding.severity]))
     if marker:
         parts.append(paint(marker, "cyan"))
     parts.append(finding.message)
@@ -137,6 +143,10 @@ def _finding_block(finding: Finding, options: ReportOptions, paint: _Painter) ->
         for index, hop in enumerate(finding.chain, start=1):
             where = paint(f"{hop.path}:{hop.line}", "bold")
             out.append(f"      {index:>{width}}. {where} {hop.name}")
+    if finding.others:
+        out.append("  = it also reaches:")
+        for hop in finding.others:
+            out.append(f"      - {paint(f'{hop.path}:{hop.line}', 'bold')} {hop.name}")
     out.append("")
     return out
 
@@ -190,7 +200,7 @@ def render(findings: Sequence[Finding], options: ReportOptions) -> str:
     if findings and options.statistics:
         lines.extend(_statistics(findings, options, paint))
     else:
-        for finding in findings:
+        for finding in sorted(findings, key=lambda item: item.severity.rank):
             lines.extend(_finding_block(finding, options, paint))
     lines.extend(_summary(findings, options))
     return "\n".join(lines) + "\n"

@@ -11,6 +11,8 @@ import pkgutil
 from dataclasses import dataclass
 from functools import cache
 
+from asynclint.models import Severity
+
 
 @dataclass(frozen=True, slots=True)
 class Rule:
@@ -25,6 +27,10 @@ class Rule:
     # Codes of flake8-async / ruff rules that cover the same pattern; `# noqa: ASYNC251`
     # then also silences the asynclint rule.
     peer_codes: tuple[str, ...] = ()
+    # What the rule's calls usually wait for; a catalog entry may say otherwise (decision 0040).
+    severity: Severity = Severity.HIGH
+    # Off by default: selected only by its exact code (`--extend-select AL295`).
+    default: bool = True
 
     @property
     def url(self) -> str:
@@ -46,6 +52,12 @@ def all_rules() -> dict[str, Rule]:
 
 def get_rule(code: str) -> Rule | None:
     return all_rules().get(code.upper())
+
+
+def default_severity(code: str) -> Severity:
+    """The severity of a sink the catalog gives none: its rule's."""
+    rule = get_rule(code)
+    return rule.severity if rule is not None else Severity.HIGH
 
 
 def peer_code_map() -> dict[str, str]:

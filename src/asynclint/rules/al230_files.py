@@ -1,5 +1,6 @@
 """AL230 / AL232: opening files and using file objects on the event loop."""
 
+from asynclint.models import Severity
 from asynclint.rules import Rule
 from asynclint.rules._text import LOOP_STALL, THROUGH_HELPERS, TO_THREAD_FIX
 
@@ -49,6 +50,7 @@ RULES = (
             "function run with `asyncio.to_thread`. " + TO_THREAD_FIX
         ),
         peer_codes=("ASYNC230", "ASYNC231"),
+        severity=Severity.MEDIUM,
     ),
     Rule(
         code="AL232",
@@ -94,5 +96,6 @@ RULES = (
             "`anyio.open_file`), or reading the whole file in a thread. " + TO_THREAD_FIX
         ),
         peer_codes=("ASYNC232",),
+        severity=Severity.MEDIUM,
     ),
 )

@@ -1,5 +1,6 @@
 """AL240: filesystem calls (os, os.path, pathlib, shutil, glob, data files)."""
 
+from asynclint.models import Severity
 from asynclint.rules import Rule
 from asynclint.rules._text import LOOP_STALL, THROUGH_HELPERS, TO_THREAD_FIX
 
@@ -60,5 +61,6 @@ RULES = (
             + TO_THREAD_FIX
         ),
         peer_codes=("ASYNC240",),
+        severity=Severity.MEDIUM,
     ),
 )

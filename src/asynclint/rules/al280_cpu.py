@@ -1,5 +1,6 @@
 """AL280 / AL281: CPU-heavy work on the event loop."""
 
+from asynclint.models import Severity
 from asynclint.rules import Rule
 from asynclint.rules._text import LOOP_STALL, THROUGH_HELPERS, TO_THREAD_FIX
 
@@ -50,6 +51,7 @@ RULES = (
             TO_THREAD_FIX + " Hashing libraries release the GIL, so a thread gives real "
             "parallelism here."
         ),
+        severity=Severity.MEDIUM,
     ),
     Rule(
         code="AL281",
@@ -93,5 +95,6 @@ RULES = (
             "`await asyncio.to_thread(...)` (threads share the GIL, so for long pure-Python work "
             "prefer `loop.run_in_executor(ProcessPoolExecutor(), ...)`), or vectorise it."
         ),
+        severity=Severity.MEDIUM,
     ),
 )

@@ -1,4 +1,4 @@
-"""AL290: waiting on threads, locks, queues and futures on the event loop."""
+"""AL290: waiting on threads, events, queues and futures on the event loop."""
 
 from asynclint.rules import Rule
 from asynclint.rules._text import LOOP_STALL, THROUGH_HELPERS, TO_THREAD_FIX
@@ -7,16 +7,16 @@ RULES = (
     Rule(
         code="AL290",
         name="blocking-thread-wait-in-async-function",
-        summary="Waiting on a lock, event, queue, thread or future blocks the event loop",
+        summary="Waiting on an event, queue, thread or future blocks the event loop",
         what_it_does=(
             "Follows objects from `threading` (`Lock`, `RLock`, `Condition`, `Semaphore`, "
             "`Event`, `Barrier`, `Thread`), `queue` (`Queue` and its variants), "
             "`concurrent.futures` (executors, the futures `submit` returns, "
             "`asyncio.run_coroutine_threadsafe`) and `multiprocessing`, and reports the calls "
-            "that wait for another thread or process: `acquire` and `with lock:`, `wait`, "
-            "`join`, `queue.get`, `future.result()`, `concurrent.futures.wait/as_completed`, "
-            "`executor.shutdown()`, `pool.map`. Non-waiting forms such as `put_nowait` and "
-            "`put` on a queue are not reported. " + THROUGH_HELPERS
+            "that wait for another thread or process: `wait`, `join`, `queue.get`, "
+            "`future.result()`, `concurrent.futures.wait/as_completed`, `executor.shutdown()`, "
+            "`pool.map`. Non-waiting forms such as `put_nowait` and `put` on a queue are not "
+            "reported; acquiring a lock (`with lock:`) is AL295, off by default. " + THROUGH_HELPERS
         ),
         why_bad=(
             LOOP_STALL + " Worse, the thread being waited for often needs the event loop "
