@@ -9,7 +9,6 @@ of every file's class headers says which modules to load before the answer is co
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from asynclint.analysis.store import FactsStore
@@ -41,11 +40,6 @@ _PROPERTIES = ("builtins.property", "functools.cached_property")
 _CLASSMETHODS = ("builtins.classmethod",)
 _STATICMETHODS = ("builtins.staticmethod",)
 _ABSTRACT = ("abc.abstractmethod",)
-# A class header's base list, or a registration with an ABC: what makes a class a subclass.
-_CLASS_HEADER = re.compile(rb"^[ \t]*class[ \t]+\w+[^(:\n]*\(([^)]*)\)", re.MULTILINE)
-_REGISTRATION = re.compile(rb"\b(\w+)\.register\b")
-_WORD = re.compile(rb"[A-Za-z_]\w*")
-
 ClassKey = tuple[str, str]
 
 
@@ -395,7 +389,7 @@ class Hierarchy:
         name = cls.qualname.rsplit(".", 1)[-1]
         misses = self.store.misses
         children: dict[ClassKey, ClassRef] = {}
-        for module in self.store.modules_with_base_word(name.encode(), cls.module):
+        for module in self.store.headers.candidates(name.encode(), cls.module):
             facts = self.store.module_facts(module)
             if facts is None:
                 continue
@@ -440,18 +434,6 @@ def _mentions(expr: tuple, name: str) -> bool:
 
 def _is_registration(expr: tuple, name: str) -> bool:
     return expr[0] == "attr" and expr[2] == "register" and _mentions(expr[1], name)
-
-
-def class_header_words(data: bytes) -> set[bytes]:
-    """The words in a file's class base lists and before ``.register``: the names of the classes
-    it may subclass."""
-    words: set[bytes] = set()
-    if b"class" in data:
-        for match in _CLASS_HEADER.finditer(data):
-            words.update(_WORD.findall(match.group(1)))
-    if b".register" in data:
-        words.update(_REGISTRATION.findall(data))
-    return words
 
 
 def substitute(value: Value, mapping: dict[tuple[str, str], Value]) -> Value:

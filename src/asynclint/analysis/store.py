@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from asynclint.analysis.headers import HeaderIndex
 from asynclint.facts import FunctionFacts, ModuleFacts
 from asynclint.modules import ModuleIndex
 
@@ -21,19 +22,6 @@ FunctionId = tuple[str, str]  # (module, qualname)
 Loader = Callable[[list[str], list[FunctionId]], None]
 # The bytes of every project file, by module name (text indexes read them once).
 Sources = Callable[[], Iterable[tuple[str, bytes]]]
-
-
-def _names_any(data: bytes, words: list[bytes]) -> bool:
-    for word in words:
-        start = data.find(word)
-        while start != -1:
-            end = start + len(word)
-            before = data[start - 1 : start] if start else b" "
-            after = data[end : end + 1] or b" "
-            if not (before.isalnum() or before == b"_" or after.isalnum() or after == b"_"):
-                return True
-            start = data.find(word, end)
-    return False
 
 
 class FactsStore:
@@ -55,9 +43,8 @@ class FactsStore:
         self._module_log: list[str] = []  # modules added, and modules whose bodies grew
         self._load = load
         self._display_path = display_path
-        self._sources = sources or (lambda: ())
-        self._base_words: dict[bytes, list[str]] | None = None
-        self._texts: dict[str, bytes] = {}
+        # The class headers of every project file (for subclasses), read when first needed.
+        self.headers = HeaderIndex(sources or (lambda: ()))
         self._paths: dict[str, str] = {}
 
     # ---- loading ------------------------------------------------------------------------------
@@ -118,32 +105,6 @@ class FactsStore:
             if self.module_facts(module) is None and module in self.index.by_name:
                 ready = False
         return ready
-
-    def modules_with_base_word(self, word: bytes, defined_in: str = "") -> list[str]:
-        """Project modules with a class header (or a ``.register``) naming ``word``: where the
-        subclasses of a class called ``word`` may be (one pass over every file, once).
-
-        With ``defined_in``, the module defining that class, other modules must also name one
-        part of its dotted name (``asyncio``, ``streams``), as an import of it does: a class
-        ``StreamReader`` of ``codecs`` does not make every codec a candidate."""
-        if self._base_words is None:
-            from asynclint.analysis.hierarchy import class_header_words
-
-            index: dict[bytes, list[str]] = {}
-            for module, data in self._sources():
-                self._texts[module] = data
-                for found in class_header_words(data):
-                    index.setdefault(found, []).append(module)
-            self._base_words = index
-        found = self._base_words.get(word, [])
-        if not defined_in:
-            return found
-        parts = [part.encode() for part in defined_in.split(".") if part]
-        return [
-            module
-            for module in found
-            if module == defined_in or _names_any(self._texts.get(module, b""), parts)
-        ]
 
     def settle(self, work: Callable[[], None]) -> None:
         """Run ``work`` until resolution needs no module or body that is not loaded yet."""
