@@ -50,3 +50,39 @@ def test_candidates_name_the_defining_module() -> None:
     index = HeaderIndex(lambda: sources.items())
     assert index.candidates(b"StreamReader") == ["shop.readers", "codecs_like"]
     assert index.candidates(b"StreamReader", "shop.streams") == ["shop.readers"]
+
+
+def _index(sources: dict[str, bytes]) -> HeaderIndex:
+    index = HeaderIndex(lambda: sources.items())
+    index.candidates(b"")  # read the sources
+    return index
+
+
+def test_a_candidate_matters_only_if_a_definition_may_follow() -> None:
+    index = _index(
+        {
+            "app.base": b"class Sender:\n    def send(self): ...\n",
+            "app.quiet": b"class Quiet(Sender):\n    def other(self): ...\n",
+            "app.middle": b"from app import base\nclass Middle(base.Sender):\n    pass\n",
+            "app.leaf": b"from app.middle import Middle\n"
+            b"class Leaf(Middle):\n    def  send(self):\n",
+            "app.wired": b"from app.base import Sender\nSender.register(Elsewhere)\n",
+        }
+    )
+    assert index.may_lead_to("app.leaf", b"Middle", "send")
+    assert index.may_lead_to("app.middle", b"Sender", "send")  # through app.leaf
+    assert not index.may_lead_to("app.quiet", b"Sender", "send")
+    assert not index.may_lead_to("app.middle", b"Sender", "other")
+    assert index.may_lead_to("app.wired", b"Sender", "send")  # a registration: anything
+    assert index.may_lead_to("app.quiet", b"Sender", "envoyé")  # not ASCII: not searched
+
+
+def test_classes_named_like_their_base_do_not_loop() -> None:
+    """``class LockTests(lock_tests.LockTests)`` names its own name: the search ends."""
+    index = _index(
+        {
+            "tests.lock_tests": b"class LockTests(BaseTests):\n    pass\n",
+            "tests.test_thread": b"import lock_tests\nclass LockTests(lock_tests.LockTests):\n",
+        }
+    )
+    assert not index.may_lead_to("tests.test_thread", b"LockTests", "acquire")

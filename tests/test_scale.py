@@ -111,3 +111,53 @@ def test_a_name_no_star_import_binds_stays_unresolved_in_a_cycle(tmp_path: Path)
         "from a import missing\n\n\nasync def handler():\n    missing()\n", encoding="utf-8"
     )
     assert result_of(open_session([tmp_path], NO_CACHE)).findings == []
+
+
+INTERFACE = """\
+class Sender:
+    def send(self) -> None:
+        raise NotImplementedError
+"""
+ROUTE_SENDING = """\
+from core.interface import Sender
+
+
+async def handler(sender: Sender) -> None:
+    sender.send()
+"""
+
+
+def test_subclasses_are_looked_for_only_where_the_method_may_be_defined(tmp_path: Path) -> None:
+    """A module whose class subclasses the interface is loaded to find an implementation only
+    when its text (or that of a module subclassing its classes) defines the method called."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'impls'\n", encoding="utf-8")
+    core = tmp_path / "core"
+    core.mkdir()
+    (core / "__init__.py").write_text("", encoding="utf-8")
+    (core / "interface.py").write_text(INTERFACE, encoding="utf-8")
+    # A subclass that does not define send, and has no subclass that does: never loaded.
+    (core / "unrelated.py").write_text(
+        "from core.interface import Sender\n\n\nclass Quiet(Sender):\n"
+        "    def other(self) -> None:\n        print('x')\n        print('y')\n",
+        encoding="utf-8",
+    )
+    # An intermediate class without send, whose subclass in another module defines it.
+    (core / "middle.py").write_text(
+        "from core.interface import Sender\n\n\nclass Middle(Sender):\n    pass\n",
+        encoding="utf-8",
+    )
+    (core / "leaf.py").write_text(
+        "import time\n\nfrom core.middle import Middle\n\n\nclass Leaf(Middle):\n"
+        "    def send(self) -> None:\n        time.sleep(1)\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "app.py").write_text(ROUTE_SENDING, encoding="utf-8")
+    session = open_session([tmp_path], NO_CACHE)
+    findings = result_of(session).findings
+    assert [(Path(f.path).name, f.line, f.target) for f in findings] == [
+        ("app.py", 5, "time.sleep")
+    ]
+    assert [hop.name for hop in findings[0].chain] == ["core.leaf.Leaf.send", "time.sleep"]
+    loaded = set(session.project.facts)
+    assert {"core.interface", "core.middle", "core.leaf"} <= loaded
+    assert "core.unrelated" not in loaded

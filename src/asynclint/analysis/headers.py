@@ -5,6 +5,10 @@ file, loaded or not. One pass over the bytes of every project file (no parsing) 
 of every class header's base list and every ``X.register`` (:func:`class_header_words`); a module
 whose words include a class's name is a *candidate*, loaded to see whether its classes really
 subclass that class (decision 0024).
+
+Loading a candidate costs a parse, so :meth:`HeaderIndex.may_lead_to` also says, from the text
+alone, whether a candidate can matter for a given method: only when it, or a module further down
+the textual chain of subclasses, defines a method of that name (decision 0050).
 """
 
 from __future__ import annotations
@@ -84,6 +88,10 @@ class HeaderIndex:
         self._sources = sources
         self._by_word: dict[bytes, list[str]] | None = None
         self._texts: dict[str, bytes] = {}
+        self._headers: dict[str, list[tuple[bytes, set[bytes]]]] = {}
+        self._registrations: dict[str, set[bytes]] = {}
+        self._defines: dict[tuple[str, str], bool] = {}
+        self._leads: dict[tuple[str, bytes, str], bool] = {}
 
     def candidates(self, word: bytes, defined_in: str = "") -> list[str]:
         """Project modules with a class header (or a ``.register``) naming ``word``: where the
@@ -108,3 +116,56 @@ class HeaderIndex:
             for module in found
             if module == defined_in or _names_any(self._texts.get(module, b""), parts)
         ]
+
+    def may_lead_to(self, module: str, word: bytes, method: str) -> bool:
+        """Whether candidate ``module`` (for a class called ``word``) may hold a subclass that
+        defines ``method``, directly or through its own subclasses, as far as the text says.
+
+        False only when neither the module nor any module down the textual chain of classes
+        whose headers name the previous class has a ``def`` of that name, and none registers
+        a class: such a module cannot add an implementation of ``method``, so it need not be
+        loaded to find them."""
+        if not method.isascii():
+            return True
+        key = (module, word, method)
+        known = self._leads.get(key)
+        if known is None:
+            known = self._leads[key] = self._search(module, word, method)
+        return known
+
+    def _search(self, module: str, word: bytes, method: str) -> bool:
+        seen: set[tuple[str, bytes]] = set()
+        pending = [(module, word)]
+        while pending:
+            current, parent = pending.pop()
+            if (current, parent) in seen:
+                continue
+            seen.add((current, parent))
+            if self._defines_method(current, method) or parent in self._registered(current):
+                return True
+            for name, bases in self._class_headers(current):
+                if parent in bases:
+                    pending.extend((found, name) for found in self.candidates(name, current))
+        return False
+
+    def _defines_method(self, module: str, method: str) -> bool:
+        key = (module, method)
+        known = self._defines.get(key)
+        if known is None:
+            pattern = rb"\bdef[\s\\]+" + re.escape(method.encode()) + rb"\b"
+            known = self._defines[key] = (
+                re.search(pattern, self._texts.get(module, b"")) is not None
+            )
+        return known
+
+    def _class_headers(self, module: str) -> list[tuple[bytes, set[bytes]]]:
+        found = self._headers.get(module)
+        if found is None:
+            found = self._headers[module] = class_headers(self._texts.get(module, b""))
+        return found
+
+    def _registered(self, module: str) -> set[bytes]:
+        found = self._registrations.get(module)
+        if found is None:
+            found = self._registrations[module] = registration_words(self._texts.get(module, b""))
+        return found

@@ -49,7 +49,7 @@ class Hierarchy:
         self.resolver = resolver
         self._mro: dict[ClassRef, list[ClassRef]] = {}
         self._params: dict[ClassKey, tuple[TypeVarRef, ...]] = {}
-        self._children: dict[ClassKey, list[ClassRef]] = {}
+        self._children: dict[tuple[ClassKey, str], list[ClassRef]] = {}
 
     def class_facts(self, cls: ClassRef) -> ClassFacts | None:
         facts = self.store.module_facts(cls.module)
@@ -350,7 +350,7 @@ class Hierarchy:
             found.append(declared)
         if receiver.exact:
             return found
-        for subclass in self.subclasses(receiver.cls):
+        for subclass in self.subclasses(receiver.cls, name):
             facts = self.class_facts(subclass)
             method = facts.methods.get(name) if facts is not None else None
             if method is None:
@@ -363,33 +363,40 @@ class Hierarchy:
                 found.append(bound)
         return found
 
-    def subclasses(self, cls: ClassRef) -> list[ClassRef]:
+    def subclasses(self, cls: ClassRef, method: str = "") -> list[ClassRef]:
         """Project subclasses of ``cls``, transitively (the modules that may define one are
-        loaded first: until they are, the answer is provisional)."""
+        loaded first: until they are, the answer is provisional). With ``method``, only those
+        that may define it or have subclasses that may: a module whose text cannot is not
+        loaded (decision 0050)."""
         result: list[ClassRef] = []
         seen = {cls.key}
         pending = [cls.plain()]
         while pending:
-            for child in self.direct_subclasses(pending.pop()):
+            for child in self.direct_subclasses(pending.pop(), method):
                 if child.key not in seen:
                     seen.add(child.key)
                     result.append(child)
                     pending.append(child)
         return result
 
-    def direct_subclasses(self, cls: ClassRef) -> list[ClassRef]:
+    def direct_subclasses(self, cls: ClassRef, method: str = "") -> list[ClassRef]:
         """Classes whose bases name ``cls``, and classes registered with it (``cls.register``).
 
         Only the modules whose text names the class in a class header or a registration are
-        read, and in them only the classes whose bases mention that name."""
+        read, and in them only the classes whose bases mention that name; with ``method``, only
+        the modules whose text may lead to a definition of it."""
         key = cls.key
-        found = self._children.get(key)
+        found = self._children.get((key, method))
         if found is not None:
             return found
         name = cls.qualname.rsplit(".", 1)[-1]
+        word = name.encode()
         misses = self.store.misses
         children: dict[ClassKey, ClassRef] = {}
-        for module in self.store.headers.candidates(name.encode(), cls.module):
+        headers = self.store.headers
+        for module in headers.candidates(word, cls.module):
+            if method and not headers.may_lead_to(module, word, method):
+                continue
             facts = self.store.module_facts(module)
             if facts is None:
                 continue
@@ -409,7 +416,7 @@ class Hierarchy:
                             children.setdefault(target.key, target.plain())
         result = list(children.values())
         if misses == self.store.misses:
-            self._children[key] = result
+            self._children[(key, method)] = result
         return result
 
     def _is(self, expr: tuple, module: str, key: ClassKey) -> bool:
