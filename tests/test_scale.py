@@ -161,3 +161,30 @@ def test_subclasses_are_looked_for_only_where_the_method_may_be_defined(tmp_path
     loaded = set(session.project.facts)
     assert {"core.interface", "core.middle", "core.leaf"} <= loaded
     assert "core.unrelated" not in loaded
+
+
+def test_a_round_recomputes_only_the_sites_a_miss_left_provisional(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'sites'\n", encoding="utf-8")
+    (tmp_path / "far.py").write_text(
+        "import time\n\n\ndef away():\n    time.sleep(1)\n", encoding="utf-8"
+    )
+    (tmp_path / "app.py").write_text(
+        "import time\n\nimport far\n\n\nasync def handler():\n"
+        "    time.sleep(1)\n    far.away()\n    len('x')\n",
+        encoding="utf-8",
+    )
+    computed: list[str] = []
+    call_edges = CallGraph._call_edges
+
+    def counting(self: CallGraph, call, node):  # type: ignore[no-untyped-def]
+        if node.qualname == "handler":
+            computed.append(call.text)
+        return call_edges(self, call, node)
+
+    monkeypatch.setattr(CallGraph, "_call_edges", counting)
+    findings = result_of(open_session([tmp_path], NO_CACHE)).findings
+    assert [(f.line, f.target) for f in findings] == [(7, "time.sleep"), (8, "time.sleep")]
+    # far.py is loaded in a second round: only the call into it is computed again.
+    assert sorted(computed) == ["far.away", "far.away", "len", "time.sleep"]
