@@ -152,7 +152,9 @@ class HeaderIndex:
         key = (module, method)
         known = self._defines.get(key)
         if known is None:
-            pattern = rb"\bdef[\s\\]+" + re.escape(method.encode()) + rb"\b"
+            # No word boundary before ``def``: a pattern that starts with a literal is found by
+            # a substring search, and a ``def`` inside a longer word only makes a superset.
+            pattern = rb"def[\s\\]+" + re.escape(method.encode()) + rb"\b"
             known = self._defines[key] = (
                 re.search(pattern, self._texts.get(module, b"")) is not None
             )
