@@ -64,12 +64,25 @@ def child_env(src: Path) -> dict[str, str]:
 def cold_run(tree: Path, cache: Path, src: Path, extra: Sequence[str] = ()) -> dict[str, float]:
     """One cold ``asynclint check`` of ``tree`` (text report, exit code ignored)."""
     command = [
-        sys.executable, "-m", "asynclint", "check", str(tree), "--exit-zero",
-        "-o", os.devnull, "--cache-dir", str(cache), *extra,
+        sys.executable,
+        "-m",
+        "asynclint",
+        "check",
+        str(tree),
+        "--exit-zero",
+        "-o",
+        os.devnull,
+        "--cache-dir",
+        str(cache),
+        *extra,
     ]
     done = subprocess.run(
         [sys.executable, "-c", _WRAPPER, *command],
-        capture_output=True, text=True, check=True, env=child_env(src), cwd=tree,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=child_env(src),
+        cwd=tree,
     )
     report = json.loads(done.stdout.strip().splitlines()[-1])
     if report["rc"] != 0:
@@ -133,7 +146,13 @@ def report_rows(args: argparse.Namespace, shape: str, unit: str, rows: list[Row]
             f"{per_unit:>10.3f} {row.size / first.size:>7.1f} {row.wall / first.wall:>7.1f}"
         )
     if args.json:
-        payload = {"shape": shape, "src": str(args.src), "runs": args.runs,
-                   "rows": [{**asdict(row), "wall": row.wall, "cpu": row.cpu,
-                             "rss_mib": row.rss_mib} for row in rows]}
+        payload = {
+            "shape": shape,
+            "src": str(args.src),
+            "runs": args.runs,
+            "rows": [
+                {**asdict(row), "wall": row.wall, "cpu": row.cpu, "rss_mib": row.rss_mib}
+                for row in rows
+            ],
+        }
         args.json.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")

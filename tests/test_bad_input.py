@@ -138,7 +138,8 @@ def test_python_312_syntax_parses_and_is_checked(root: Path) -> None:
     (root / "modern.py").write_text(PEP695, encoding="utf-8")
     assert codes_by_path(root)["modern.py"] == [("AL251", 8, 5), ("AL251", 14, 9)]
     assert [(f.code, f.line) for f in check_source(PEP695, "modern.py")] == [
-        ("AL251", 8), ("AL251", 14)
+        ("AL251", 8),
+        ("AL251", 14),
     ]
 
 
@@ -155,7 +156,10 @@ def test_deeply_nested_expression(root: Path) -> None:
 def test_nested_parentheses_within_cpythons_limit(root: Path) -> None:
     depth = 190  # CPython itself refuses more than 200 nested brackets
     (root / "parens.py").write_text(
-        "import time\n\n\nasync def f():\n    x = " + "(" * depth + "1" + ")" * depth
+        "import time\n\n\nasync def f():\n    x = "
+        + "(" * depth
+        + "1"
+        + ")" * depth
         + "\n    time.sleep(x)\n",
         encoding="utf-8",
     )
@@ -175,7 +179,10 @@ def test_pathological_nesting_is_al001_not_a_crash(root: Path, expression: str) 
     # In a subprocess: a crash of the parser must not take pytest down with it.
     done = subprocess.run(
         [sys.executable, "-m", "asynclint", "check", "--no-cache", "--format", "json", "."],
-        cwd=root, capture_output=True, text=True, timeout=300,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 1, f"exit {done.returncode}: {done.stderr[-500:]}"
     items = {(item["path"], item["code"]) for item in json.loads(done.stdout)}
@@ -220,7 +227,10 @@ def test_bad_files_do_not_change_the_exit_code_semantics(root: Path) -> None:
     (root / "broken.py").write_text("async def f(:\n", encoding="utf-8")
     done = subprocess.run(
         [sys.executable, "-m", "asynclint", "check", "--no-cache", "."],
-        cwd=root, capture_output=True, text=True, timeout=120,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 1, "an unparsable file is a finding"
     assert "Traceback" not in done.stderr

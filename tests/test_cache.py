@@ -87,7 +87,10 @@ def check(cache_dir: Path | None) -> list[tuple]:
 def cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "asynclint", "check", "--format", "json", *args, "."],
-        cwd=root, capture_output=True, text=True, timeout=180,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
 
 
@@ -166,7 +169,10 @@ def test_text_runs_reuse_and_invalidate_whole_run_results(project: Path) -> None
     def text(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "asynclint", "check", *args, "."],
-            cwd=project, capture_output=True, text=True, timeout=180,
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=180,
         )
 
     cold = text()
@@ -249,13 +255,21 @@ def test_concurrent_runs_do_not_corrupt_the_cache(project: Path, tmp_path: Path)
     cache_dir = tmp_path / "shared-cache"
     expected = json.loads(cli(project, "--no-cache").stdout)
     command = [
-        sys.executable, "-m", "asynclint", "check", "--format", "json",
-        "--cache-dir", str(cache_dir), ".",
+        sys.executable,
+        "-m",
+        "asynclint",
+        "check",
+        "--format",
+        "json",
+        "--cache-dir",
+        str(cache_dir),
+        ".",
     ]
     for _ in range(2):
         runs = [
-            subprocess.Popen(command, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)
+            subprocess.Popen(
+                command, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
             for _ in range(3)
         ]
         outputs = [run.communicate(timeout=180) for run in runs]

@@ -17,11 +17,36 @@ from asynclint import cli as cli_module
 from asynclint.cli import main
 
 EXPECTED_CODES = {
-    "AL001", "AL200", "AL210", "AL212", "AL215", "AL220", "AL221", "AL222", "AL230", "AL232",
-    "AL240", "AL250", "AL251", "AL260", "AL270", "AL280", "AL281", "AL290",
+    "AL001",
+    "AL200",
+    "AL210",
+    "AL212",
+    "AL215",
+    "AL220",
+    "AL221",
+    "AL222",
+    "AL230",
+    "AL232",
+    "AL240",
+    "AL250",
+    "AL251",
+    "AL260",
+    "AL270",
+    "AL280",
+    "AL281",
+    "AL290",
 }
 JSON_FIELDS = {
-    "code", "name", "message", "path", "line", "column", "end_line", "end_column", "fix", "chain",
+    "code",
+    "name",
+    "message",
+    "path",
+    "line",
+    "column",
+    "end_line",
+    "end_column",
+    "fix",
+    "chain",
 }
 
 SLEEPER = """\
@@ -81,13 +106,16 @@ def write(root: Path, files: dict[str, str]) -> Path:
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A small project with findings in two files; the current folder is its root."""
-    root = write(tmp_path / "proj", {
-        "pyproject.toml": '[project]\nname = "demo"\n',
-        "app/__init__.py": "",
-        "app/main.py": MAIN,
-        "app/helpers.py": HELPERS,
-        "app/sleeper.py": SLEEPER,
-    })
+    root = write(
+        tmp_path / "proj",
+        {
+            "pyproject.toml": '[project]\nname = "demo"\n',
+            "app/__init__.py": "",
+            "app/main.py": MAIN,
+            "app/helpers.py": HELPERS,
+            "app/sleeper.py": SLEEPER,
+        },
+    )
     monkeypatch.chdir(root)
     return root
 
@@ -107,7 +135,10 @@ def invoke(*args: str) -> Result:
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "asynclint", *args], cwd=cwd, capture_output=True, text=True,
+        [sys.executable, "-m", "asynclint", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
         timeout=120,
     )
 
@@ -151,7 +182,9 @@ def test_exit_codes_as_subprocess(project: Path, clean_project: Path) -> None:
     ("raised", "expected"), [(None, 0), (0, 0), (1, 1), (2, 2), ("a message", 1)]
 )
 def test_console_script_exits_with_the_command_s_code(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], raised: object,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    raised: object,
     expected: int,
 ) -> None:
     class Exited(Exception):
@@ -420,12 +453,8 @@ def test_baseline_round_trip(project: Path) -> None:
     moved = invoke("check", "--no-cache", "--baseline", "baseline.json", ".")
     assert moved.exit_code == 0, "inserting code above must not revive baselined findings"
 
-    sleeper.write_text(
-        shifted + "\n\nasync def fresh():\n    time.sleep(2)\n", encoding="utf-8"
-    )
-    new = invoke(
-        "check", "--no-cache", "--baseline", "baseline.json", "--format", "json", "."
-    )
+    sleeper.write_text(shifted + "\n\nasync def fresh():\n    time.sleep(2)\n", encoding="utf-8")
+    new = invoke("check", "--no-cache", "--baseline", "baseline.json", "--format", "json", ".")
     assert new.exit_code == 1
     reported = json.loads(new.stdout)
     assert [(f["path"], f["code"]) for f in reported] == [("app/sleeper.py", "AL251")]

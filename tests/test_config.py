@@ -87,7 +87,8 @@ def test_command_line_select_overrides_config(
 
 def test_exclude_replaces_the_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_project(
-        tmp_path, '[tool.asynclint]\nexclude = ["legacy"]\n',
+        tmp_path,
+        '[tool.asynclint]\nexclude = ["legacy"]\n',
         {"app/mod.py": BLOCKING, "legacy/old.py": BLOCKING, "build/gen.py": BLOCKING},
     )
     paths = {item["path"] for item in findings(root, monkeypatch, ".")}
@@ -97,11 +98,10 @@ def test_exclude_replaces_the_defaults(tmp_path: Path, monkeypatch: pytest.Monke
     assert "build/gen.py" in paths
 
 
-def test_extend_exclude_keeps_the_defaults(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_extend_exclude_keeps_the_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_project(
-        tmp_path, '[tool.asynclint]\nextend-exclude = ["legacy", "generated_*.py"]\n',
+        tmp_path,
+        '[tool.asynclint]\nextend-exclude = ["legacy", "generated_*.py"]\n',
         {
             "app/mod.py": BLOCKING,
             "legacy/old.py": BLOCKING,
@@ -202,7 +202,7 @@ def test_extra_blocking_call_of_a_project_function(
     """A function of the project itself can be declared blocking (e.g. it calls a C extension)."""
     root = make_project(
         tmp_path,
-        '[tool.asynclint.extra-blocking-calls]\n'
+        "[tool.asynclint.extra-blocking-calls]\n"
         '"app.legacy.fetch_report" = "use fetch_report_async"\n',
         {
             "app/__init__.py": "",
@@ -222,7 +222,9 @@ def test_extra_blocking_call_of_a_project_function(
     )
     items = findings(root, monkeypatch, "app/main.py")
     assert [(item["code"], item["line"]) for item in items] == [
-        ("AL200", 7), ("AL200", 8), ("AL200", 9)
+        ("AL200", 7),
+        ("AL200", 8),
+        ("AL200", 9),
     ]
     assert {item["suggestion"] for item in items} == {"use fetch_report_async"}
 
@@ -255,7 +257,8 @@ def test_extra_offload_wrapper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     items = findings(root, monkeypatch, ".")
     # Only calls evaluated on the loop: the argument `slow()` and the direct call.
     assert [(item["code"], item["line"], item["column"]) for item in items] == [
-        ("AL251", 15, 32), ("AL251", 16, 5)
+        ("AL251", 15, 32),
+        ("AL251", 16, 5),
     ]
 
 
@@ -315,7 +318,10 @@ def test_broken_toml_exits_2_with_a_clear_message(tmp_path: Path) -> None:
     root = make_project(tmp_path, '[tool.asynclint]\nselect = ["AL251"\n', {"mod.py": BLOCKING})
     done = subprocess.run(
         [sys.executable, "-m", "asynclint", "check", "--no-cache", "."],
-        cwd=root, capture_output=True, text=True, timeout=120,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 2
     assert "pyproject.toml" in done.stderr

@@ -41,18 +41,21 @@ def reported(*paths: str) -> set[str]:
 
 
 def test_default_excludes(repo: Path) -> None:
-    make(repo, [
-        "app/main.py",
-        "venv/lib/python3.11/site-packages/pkg/mod.py",
-        ".venv/lib/mod.py",
-        "build/lib/app/main.py",
-        "dist/app/main.py",
-        "node_modules/pkg/tool.py",
-        ".tox/py311/mod.py",
-        "app/__pycache__/cached.py",
-        "site-packages/pkg/mod.py",
-        ".asynclint_cache/x.py",
-    ])
+    make(
+        repo,
+        [
+            "app/main.py",
+            "venv/lib/python3.11/site-packages/pkg/mod.py",
+            ".venv/lib/mod.py",
+            "build/lib/app/main.py",
+            "dist/app/main.py",
+            "node_modules/pkg/tool.py",
+            ".tox/py311/mod.py",
+            "app/__pycache__/cached.py",
+            "site-packages/pkg/mod.py",
+            ".asynclint_cache/x.py",
+        ],
+    )
     assert targets(repo) == {"app/main.py"}
     assert reported() == {"app/main.py"}
 
@@ -61,15 +64,18 @@ def test_gitignored_files_are_skipped(repo: Path) -> None:
     (repo / ".gitignore").write_text("generated/\n*_pb2.py\n/local_only.py\n", encoding="utf-8")
     (repo / "app").mkdir()
     (repo / "app/.gitignore").write_text("scratch.py\n", encoding="utf-8")
-    make(repo, [
-        "app/main.py",
-        "generated/client.py",
-        "app/service_pb2.py",
-        "local_only.py",
-        "app/local_only.py",
-        "app/scratch.py",
-        "scratch.py",
-    ])
+    make(
+        repo,
+        [
+            "app/main.py",
+            "generated/client.py",
+            "app/service_pb2.py",
+            "local_only.py",
+            "app/local_only.py",
+            "app/scratch.py",
+            "scratch.py",
+        ],
+    )
     assert targets(repo) == {"app/main.py", "app/local_only.py", "scratch.py"}
     assert reported() == {"app/main.py", "app/local_only.py", "scratch.py"}
 
@@ -103,21 +109,26 @@ def test_named_subfolders_keep_every_ignore_rule(repo: Path) -> None:
     (repo / ".gitignore").write_text("*_pb2.py\n", encoding="utf-8")
     (repo / "app").mkdir()
     (repo / "app/.gitignore").write_text("scratch/\n", encoding="utf-8")
-    make(repo, [
-        "app/main.py",
-        "app/api_pb2.py",
-        "app/scratch/try.py",
-        "app/deep/er/mod.py",
-        "app/deep/er/mod_pb2.py",
-        "build/app.py",
-        "other/mod.py",
-    ])
+    make(
+        repo,
+        [
+            "app/main.py",
+            "app/api_pb2.py",
+            "app/scratch/try.py",
+            "app/deep/er/mod.py",
+            "app/deep/er/mod_pb2.py",
+            "build/app.py",
+            "other/mod.py",
+        ],
+    )
     assert targets(repo, "app") == {"app/main.py", "app/deep/er/mod.py"}
     assert targets(repo, "app/deep", "other") == {"app/deep/er/mod.py", "other/mod.py"}
     assert targets(repo, "build") == {"build/app.py"}  # excluded by default, but named
     project = discover(["app"], NO_CACHE).project
     assert [path.relative_to(repo.resolve()).as_posix() for path in project] == [
-        "app/deep/er/mod.py", "app/main.py", "other/mod.py",
+        "app/deep/er/mod.py",
+        "app/main.py",
+        "other/mod.py",
     ]
 
 

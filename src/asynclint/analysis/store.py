@@ -13,10 +13,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from asynclint.analysis.headers import HeaderIndex
-from asynclint.facts import FunctionFacts, ModuleFacts
+from asynclint.facts import FunctionFacts, ModuleFacts, dotted_prefixes
 from asynclint.modules import ModuleIndex
 
 FunctionId = tuple[str, str]  # (module, qualname)
+# Rounds that may parse bodies of one module before the next one parses all of them.
+EAGER_AFTER_ROUNDS = 32
 # load(modules, bodies): add the facts of ``modules`` and merge the blanked ``bodies`` of loaded
 # modules into theirs, in one round of parsing.
 Loader = Callable[[list[str], list[FunctionId]], None]
@@ -41,6 +43,7 @@ class FactsStore:
         # it from where they stopped (see :meth:`functions_since`).
         self._function_log: list[tuple[str, FunctionFacts]] = []
         self._module_log: list[str] = []  # modules added, and modules whose bodies grew
+        self._body_rounds: dict[str, int] = {}  # module -> rounds that parsed bodies of it
         self._load = load
         self._display_path = display_path
         # The class headers of every project file (for subclasses), read when first needed.
@@ -62,7 +65,8 @@ class FactsStore:
         grown = [facts.functions[name] for name in names if name in facts.functions]
         grown += [function for name, function in facts.functions.items() if name not in before]
         self._function_log.extend((module, function) for function in grown)
-        if any(name.startswith(f"{qualname}.") for name in fragment.classes for qualname in names):
+        asked = set(names)
+        if any(prefix in asked for name in fragment.classes for prefix in dotted_prefixes(name)):
             self._module_log.append(module)  # classes defined in the bodies
 
     def functions_since(self, position: int) -> tuple[int, list[tuple[str, FunctionFacts]]]:
@@ -118,12 +122,30 @@ class FactsStore:
             )
             if not wanted and not bodies:
                 return
+            bodies = self._with_every_body_of_busy_modules(bodies)
             self._load(sorted(wanted), bodies)
             for module in wanted:  # unreadable modules must not be asked for again
                 if module not in self.facts:
                     self.add(module, ModuleFacts(path=str(self.index.by_name[module])))
             for module, qualname in bodies:  # a body that failed to load stays empty
                 self.facts[module].masked.pop(qualname, None)
+
+    def _with_every_body_of_busy_modules(self, bodies: list[FunctionId]) -> list[FunctionId]:
+        """``bodies``, plus every blanked body of a module asked for bodies in many rounds.
+
+        A round parses a module's text again to take a few bodies out of it: cheap, since the
+        rest is blanked, but it is the whole text. A chain of calls inside one module (method i
+        calls method i+1) asks for one body per round, so the rounds would cost the module's
+        size times the chain's length. After ``EAGER_AFTER_ROUNDS`` rounds for one module, its
+        remaining bodies are all parsed at once: what parsing it whole would have cost, once
+        (decision 0050). Ordinary code never gets there (the stdlib's busiest module: 9)."""
+        modules = {module for module, _ in bodies}
+        eager: list[FunctionId] = []
+        for module in sorted(modules):
+            rounds = self._body_rounds[module] = self._body_rounds.get(module, 0) + 1
+            if rounds >= EAGER_AFTER_ROUNDS:
+                eager.extend((module, qualname) for qualname in self.facts[module].masked)
+        return sorted({*bodies, *eager}) if eager else bodies
 
     # ---- names for people -------------------------------------------------------------------
 
