@@ -75,7 +75,10 @@ def child_env() -> dict[str, str]:
 
 def measure(command: Sequence[str], *, ok_codes: Sequence[int] = (0,)) -> tuple[float, int]:
     done = subprocess.run(
-        [sys.executable, "-c", _WRAPPER, *command], capture_output=True, text=True, check=True,
+        [sys.executable, "-c", _WRAPPER, *command],
+        capture_output=True,
+        text=True,
+        check=True,
         env=child_env(),
     )
     report = json.loads(done.stdout.strip().splitlines()[-1])
@@ -103,9 +106,20 @@ def copy_stdlib(source: Path, destination: Path) -> tuple[int, int]:
 
 def asynclint_command(tree: Path, cache_dir: Path, output_format: str) -> list[str]:
     return [
-        sys.executable, "-m", "asynclint", "check", str(tree),
-        "--exclude", "site-packages", "--exit-zero",
-        "--format", output_format, "-o", os.devnull, "--cache-dir", str(cache_dir),
+        sys.executable,
+        "-m",
+        "asynclint",
+        "check",
+        str(tree),
+        "--exclude",
+        "site-packages",
+        "--exit-zero",
+        "--format",
+        output_format,
+        "-o",
+        os.devnull,
+        "--cache-dir",
+        str(cache_dir),
     ]
 
 
@@ -117,7 +131,7 @@ def cached_entries(cache_dir: Path) -> int:
 def files_checked(tree: Path, cache_dir: Path) -> int | None:
     """Files asynclint reports as checked (from the text summary line)."""
     command = asynclint_command(tree, cache_dir, "text")
-    command[command.index("-o"):command.index("-o") + 2] = []
+    command[command.index("-o") : command.index("-o") + 2] = []
     done = subprocess.run(command, capture_output=True, text=True, env=child_env())
     match = re.search(r"(\d+) files? checked", done.stdout)
     return int(match.group(1)) if match else None
@@ -253,7 +267,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="measurements per series (default 5)")
     parser.add_argument("--json", type=Path, help="also save the results here")
     parser.add_argument(
-        "--stdlib", type=Path, default=Path(sysconfig.get_paths()["stdlib"]),
+        "--stdlib",
+        type=Path,
+        default=Path(sysconfig.get_paths()["stdlib"]),
         help="standard library folder to copy (default: this Python's)",
     )
     args = parser.parse_args(argv)

@@ -10,9 +10,10 @@ import fnmatch
 import gc
 import os
 import symtable
+import threading
 import warnings
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,8 @@ from asynclint.roots import module_roots
 from asynclint.rules import all_rules, peer_code_map
 
 _PARALLEL_MIN_FILES = 12
+# Files per batch of syntax checks run ahead in idle workers (a few milliseconds of work).
+_AHEAD_BATCH = 8
 
 
 # Syntax verdict of a valid file whose loop markers were all inside strings or comments.
@@ -205,6 +208,13 @@ def open_session(
     ]
     loader.sources = sources
     loader.load(routing, if_loop_code=with_loop_markers - set(routing))
+    loader.check_ahead(
+        [
+            path
+            for path in files.targets
+            if index.module_for(path) not in project.facts and sources[path].data is not None
+        ]
+    )
 
     try:
         session.model, session.analysis = run_analysis(
@@ -373,6 +383,7 @@ class _Loader:
         self.sources: dict[Path, _SourceFile] = {}
         self.project: Program | None = None
         self._pool: ProcessPoolExecutor | None = None
+        self._workers = 0
         self._keys: dict[str, str] = {}  # module -> content key, for every module with facts
         self._unsaved: set[str] = set()  # modules parsed or grown: cached once, at the end
         self._verdicts: dict[str, tuple | str] | None = None
@@ -380,6 +391,12 @@ class _Loader:
         # Modules some of whose bodies could not be parsed -> why (reported, never cached).
         self.failures: dict[str, str] = {}
         self.failed = False  # a job failed: the run's result is not cached either
+        # Syntax checks run ahead, while the workers would wait on the analysis (see
+        # :meth:`check_ahead`): files still to check, checks in flight, verdicts by path.
+        self._ahead: list[tuple[Path, bytes]] = []
+        self._ahead_lock = threading.Lock()
+        self._in_flight: dict[Future, list[Path]] = {}
+        self._checked: dict[Path, tuple[str, int, int] | _Failed | None] = {}
 
     def _pool_for(self, jobs: int) -> ProcessPoolExecutor | None:
         """One process pool per session, started when a round of jobs is big enough to pay."""
@@ -387,9 +404,8 @@ class _Loader:
             # Forked workers inherit the session's paused collector. Each job pauses it on its
             # own, so it may run between jobs: should any code a job calls make cycles, a
             # worker must not keep them for the whole run.
-            self._pool = ProcessPoolExecutor(
-                max_workers=min(os.cpu_count() or 1, 8), initializer=gc.enable
-            )
+            self._workers = min(os.cpu_count() or 1, 8)
+            self._pool = ProcessPoolExecutor(max_workers=self._workers, initializer=gc.enable)
         return self._pool if jobs > 1 else None
 
     def _run(self, jobs: list[tuple[Callable[[Any], Any], tuple]]) -> list:
@@ -412,6 +428,7 @@ class _Loader:
 
     def release_pool(self) -> ProcessPoolExecutor | None:
         """The pool, which the caller now owns (None if none was started)."""
+        self._stop_ahead()
         pool, self._pool = self._pool, None
         return pool
 
@@ -424,6 +441,66 @@ class _Loader:
         """The syntax verdict known for a content key, if any."""
         return self._syntax_verdicts().get(key)
 
+    def check_ahead(self, paths: Sequence[Path]) -> None:
+        """Check the syntax of ``paths`` in the pool's idle time, a few files at a time.
+
+        After the first round, a round of loading is a handful of jobs and the analysis in
+        between runs in this process: the workers mostly wait. The files that will need a
+        syntax check (targets not parsed) are checked meanwhile, in small batches, each
+        submitted when the one before it is done, on all workers but one: a round's jobs never
+        queue behind more than one batch per worker, and this process keeps a core for the
+        analysis. The few files a later round parses after all were checked for nothing
+        (decision 0050)."""
+        if self._pool is None or self._workers < 2:
+            return
+        verdicts = self._syntax_verdicts()
+        with self._ahead_lock:
+            for path in reversed(paths):  # popped from the end: in the order given
+                source = self.sources[path]
+                if source.data is not None and verdicts.get(source.key) is None:
+                    self._ahead.append((path, source.data))
+        for _ in range(self._workers - 1):
+            self._check_next()
+
+    def _check_next(self, done: Future | None = None) -> None:
+        """Record a ``done`` batch of syntax checks and submit the next one (called by the
+        pool's thread when a batch is done)."""
+        assert self.project is not None
+        facts = self.project.facts
+        with self._ahead_lock:
+            if done is not None:
+                self._take(done)
+            batch: list[tuple[Path, bytes]] = []
+            while self._ahead and len(batch) < _AHEAD_BATCH:
+                path, data = self._ahead.pop()
+                if self.index.module_for(path) not in facts:  # parsed files need no check
+                    batch.append((path, data))
+            if not batch or self._pool is None:
+                return
+            try:
+                future = self._pool.submit(_checked_syntax_batch, [data for _, data in batch])
+            except RuntimeError:  # shut down meanwhile
+                return
+            self._in_flight[future] = [path for path, _ in batch]
+        future.add_done_callback(self._check_next)
+
+    def _take(self, future: Future) -> None:
+        """The verdicts of a batch, once (with the lock held)."""
+        paths = self._in_flight.pop(future, None)
+        if paths is None:
+            return
+        try:
+            results = future.result()
+        except Exception as error:  # the worker died: each file says so
+            results = [_Failed(failure_reason(error))] * len(paths)
+        self._checked.update(zip(paths, results, strict=True))
+
+    def _stop_ahead(self) -> list[Future]:
+        """Submit no more syntax checks ahead; the batches still in flight."""
+        with self._ahead_lock:
+            self._ahead.clear()
+            return list(self._in_flight)
+
     def syntax_errors(
         self, paths: Sequence[Path], meanwhile: Callable[[], None]
     ) -> dict[Path, tuple[str, int, int]]:
@@ -431,9 +508,16 @@ class _Loader:
 
         ``meanwhile`` runs while the pool checks them (writing the facts cache costs the main
         process a moment that the workers need not wait for)."""
+        in_flight = self._stop_ahead()
+        for future in in_flight:
+            future.exception()  # wait for it
+        with self._ahead_lock:
+            for future in in_flight:
+                self._take(future)
         verdicts = self._syntax_verdicts()
         found: dict[Path, tuple[str, int, int]] = {}
         pending: list[tuple[Path, str, bytes]] = []
+        early: list[tuple[Path, str, bytes]] = []
         for path in paths:
             source = self.sources[path]
             data, key = source.data, source.key
@@ -441,7 +525,7 @@ class _Loader:
                 continue
             verdict = verdicts.get(key)
             if verdict is None:
-                pending.append((path, key, data))
+                (early if path in self._checked else pending).append((path, key, data))
             elif verdict not in ("ok", _NO_LOOP_CODE):
                 found[path] = verdict  # type: ignore[assignment]
         blobs = [data for _, _, data in pending]
@@ -453,6 +537,8 @@ class _Loader:
             checking = pool.map(_checked_syntax, blobs, chunksize=32)  # submitted at once
             meanwhile()
             results = list(checking)
+        pending += early
+        results += [self._checked[path] for path, _, _ in early]
         for (path, key, _), verdict in zip(pending, results, strict=True):
             if isinstance(verdict, _Failed):  # reported, never cached
                 self.failed = True
@@ -610,6 +696,10 @@ def _run_job(job: tuple[Callable[[Any], Any], Any]) -> Any:
 
 def _checked_syntax(data: bytes) -> tuple[str, int, int] | _Failed | None:
     return _run_job((_syntax_error, data))
+
+
+def _checked_syntax_batch(blobs: list[bytes]) -> list[tuple[str, int, int] | _Failed | None]:
+    return [_checked_syntax(data) for data in blobs]
 
 
 @without_collector

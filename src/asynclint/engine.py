@@ -44,20 +44,29 @@ def run_analysis(
         model = build_model(project, list(project.facts))
 
     project.settle(build)
-    modules = list(targets)
-    roots: list[Node] = []
+    modules = set(targets)
+    loop = model.loop_sync
+    exploration = project.effects.exploration()
+    position = 0
 
     def explore() -> None:
-        nonlocal roots
-        loaded = [module for module in modules if module in project.facts]
-        roots = loop_functions(project, loaded, model)
-        project.effects.reachable(roots)
+        # Each round walks only from what it made new: the loop functions among the functions
+        # loaded (or grown) since the last round, and the nodes a miss left provisional.
+        nonlocal position
+        position, added = project.store.functions_since(position)
+        exploration.visit(
+            Node(module, function.qualname)
+            for module, function in added
+            if module in modules and (function.is_async or (module, function.qualname) in loop)
+        )
 
     project.settle(explore)
     analysis = Analysis([], {})
 
     def conclude() -> None:
         nonlocal analysis
+        loaded = [module for module in modules if module in project.facts]
+        roots = loop_functions(project, loaded, model)
         analysis = analyse(project, roots, model, include_low_confidence=include_low_confidence)
 
     project.settle(conclude)

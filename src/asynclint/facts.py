@@ -12,9 +12,9 @@ Rules never walk the CST: everything they need is here.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 # ---- symbolic expressions ---------------------------------------------------------------------
 #
@@ -38,6 +38,7 @@ from typing import Any
 # ``args`` is a tuple of (keyword or None, Expr); starred arguments are ("star", expr).
 # Annotations are kept as written; string annotations (forward references) are parsed.
 Expr = tuple[Any, ...]
+_T = TypeVar("_T")
 UNKNOWN: Expr = ("unk",)
 _MAX_EXPR_DEPTH = 14
 
@@ -166,6 +167,7 @@ class ModuleFacts:
 
         Signature facts stay the same objects: resolution remembers values by their identity.
         """
+        merged: dict[str, int] = {}  # qualname -> its place in ``qualnames``
         for qualname in qualnames:
             if self.masked.pop(qualname, None) is None:
                 continue
@@ -174,13 +176,36 @@ class ModuleFacts:
                 continue
             for name in _BODY_FIELDS:
                 setattr(target, name, getattr(source, name))
-            inner = f"{qualname}."
-            for name, function in fragment.functions.items():
-                if name.startswith(inner):
-                    self.functions.setdefault(name, function)
-            for name, cls in fragment.classes.items():
-                if name.startswith(inner):
-                    self.classes.setdefault(name, cls)
+            merged.setdefault(qualname, len(merged))
+        # What is defined inside a merged body, added body by body in the order of
+        # ``qualnames`` (each name found through its dotted prefixes: linear in the names,
+        # where testing every name against every body was quadratic on large modules).
+        functions = _inside(fragment.functions, merged)
+        classes = _inside(fragment.classes, merged)
+        for qualname in merged:
+            for name, function in functions.get(qualname, ()):
+                self.functions.setdefault(name, function)
+            for name, cls in classes.get(qualname, ()):
+                self.classes.setdefault(name, cls)
+
+
+def dotted_prefixes(name: str) -> Iterator[str]:
+    """``a.b.c`` -> ``a``, ``a.b`` (the scopes a qualified name is nested in)."""
+    position = name.find(".")
+    while position != -1:
+        yield name[:position]
+        position = name.find(".", position + 1)
+
+
+def _inside(named: dict[str, _T], owners: dict[str, int]) -> dict[str, list[tuple[str, _T]]]:
+    """The items of ``named`` by the first of ``owners`` (in their order) they are nested in."""
+    found: dict[str, list[tuple[str, _T]]] = {}
+    order = list(owners)
+    for name, item in named.items():
+        places = [owners[prefix] for prefix in dotted_prefixes(name) if prefix in owners]
+        if places:
+            found.setdefault(order[min(places)], []).append((name, item))
+    return found
 
 
 MODULE_SCOPE = "<module>"

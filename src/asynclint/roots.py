@@ -13,11 +13,17 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 _PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 _MAX_SYS_PATH_FILE = 1_000_000
+# What the text of a file must hold for its tree to be read: a call of ``sys.path.insert`` or
+# ``sys.path.append`` (spaces and line continuations allowed), and ``__file__``. The pattern
+# starts with a literal, which the regex engine finds by a substring search (a leading ``\b``
+# made it try every position); ``mysys.path`` passing too only costs a parse.
+_SYS_PATH_CALL = re.compile(rb"sys[\s\\]*\.[\s\\]*path[\s\\]*\.[\s\\]*(?:insert|append)\b")
 
 
 def module_roots(
@@ -61,7 +67,11 @@ def _project_folders(root: Path, files: Iterable[Path]) -> list[Path]:
 
 def sys_path_folders(path: Path, data: bytes) -> list[Path]:
     """Folders a module adds to ``sys.path`` with a path computed from its own ``__file__``."""
-    if b"sys.path" not in data or len(data) > _MAX_SYS_PATH_FILE:
+    if (
+        b"__file__" not in data
+        or len(data) > _MAX_SYS_PATH_FILE
+        or _SYS_PATH_CALL.search(data) is None
+    ):
         return []
     try:
         tree = ast.parse(data)

@@ -8,7 +8,9 @@ implementation of the method (class-hierarchy analysis); an abstract one never b
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import KW_ONLY, dataclass, replace
+from typing import Any
 
 from asynclint.analysis.hierarchy import Hierarchy
 from asynclint.analysis.resolve import CONSUMERS, Resolver, function_of
@@ -112,6 +114,9 @@ class CallGraph:
         self.hierarchy = hierarchy
         self.catalog: Catalog = resolver.catalog
         self._edges: dict[Node, list[Edge]] = {}
+        # (node, id(site)) -> the site and its edges, for nodes whose edges are provisional.
+        self._by_site: dict[tuple[Node, int], tuple[object, list[Edge]]] = {}
+        self._guesses = 0  # calls of _unique_method so far
         # Method name -> the methods of that name in loaded modules (for guessed receivers).
         # Not methods of classes local to a body: which bodies are parsed varies.
         self._methods_by_name: dict[str, list[FunctionId]] = {}
@@ -130,29 +135,51 @@ class CallGraph:
             for call in function.calls:
                 if node.absent and not node.absent.isdisjoint(call.guards):
                     continue  # needs an optional argument this call did not pass
-                try:
-                    found = self._call_edges(call, node)
-                    if call.callee[0] == "attr" and self.lasting(call.callee[1], node):
-                        found = [self._on_lasting(edge) for edge in found]
-                except Exception as error:
-                    self._internal_error(node, call.span, error)
-                    continue
+                found = self._site_edges(node, call, self._call_edges_here)
                 once = _runs_once(call.once, node)
                 edges.extend(_once(edge, memoising) if once else edge for edge in found)
             for site in function.sites:
                 if node.absent and not node.absent.isdisjoint(site.guards):
                     continue
-                try:
-                    edge = self._site_edge(site, node)
-                except Exception as error:
-                    self._internal_error(node, site.span, error)
-                    continue
-                if edge is not None:
-                    once = _runs_once(site.once, node)
-                    edges.append(_once(edge, memoising) if once else edge)
+                found = self._site_edges(node, site, self._one_site_edge)
+                once = _runs_once(site.once, node)
+                edges.extend(_once(edge, memoising) if once else edge for edge in found)
         if misses == self.store.misses:
             self._edges[node] = edges
+            for site in (*function.calls, *function.sites) if function is not None else ():
+                self._by_site.pop((node, id(site)), None)
         return edges
+
+    def _call_edges_here(self, call: CallSite, node: Node) -> list[Edge]:
+        """The edges of a call, made once-only where its receiver lasts (a cache on it)."""
+        found = self._call_edges(call, node)
+        if call.callee[0] == "attr" and self.lasting(call.callee[1], node):
+            found = [self._on_lasting(edge) for edge in found]
+        return found
+
+    def _one_site_edge(self, site: Site, node: Node) -> list[Edge]:
+        edge = self._site_edge(site, node)
+        return [edge] if edge is not None else []
+
+    def _site_edges(
+        self, node: Node, site: CallSite | Site, compute: Callable[[Any, Node], list[Edge]]
+    ) -> list[Edge]:
+        """The edges of one site of a node, kept when computed without a miss (and without a
+        guess, which depends on what is loaded): a round that computes a node's edges again
+        recomputes only its provisional sites (decision 0050)."""
+        key = (node, id(site))
+        kept = self._by_site.get(key)
+        if kept is not None and kept[0] is site:
+            return kept[1]
+        misses, guesses = self.store.misses, self._guesses
+        try:
+            found = compute(site, node)
+        except Exception as error:
+            self._internal_error(node, site.span, error)
+            return []
+        if misses == self.store.misses and guesses == self._guesses:
+            self._by_site[key] = (site, found)
+        return found
 
     # ---- calls --------------------------------------------------------------------------------
 
@@ -636,6 +663,7 @@ class CallGraph:
     # ---- guesses ------------------------------------------------------------------------------
 
     def _unique_method(self, name: str) -> FunctionId | None:
+        self._guesses += 1
         if name.startswith("__") or len(name) < 4:
             return None
         self._method_position, functions = self.store.functions_since(self._method_position)

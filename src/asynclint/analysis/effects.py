@@ -36,17 +36,31 @@ MAX_OTHERS = 50
 S = TypeVar("S")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Summary:
     """Why a sync function may block: the hops from its body down to the catalog call.
 
-    ``once``: the chain goes through work that runs once (cached, memoised): it blocks on the
-    first call only; this names the function that caches."""
+    The chain is shared, not copied: a summary holds its own first hops and the summary of the
+    callee it goes through (``below``), so that N functions calling each other in a line cost N
+    hops, not N * N / 2. :attr:`hops` spells the whole chain out, for a finding. ``once``: the
+    chain goes through work that runs once (cached, memoised): it blocks on the first call only;
+    this names the function that caches."""
 
     sink: Sink
-    hops: tuple[ChainHop, ...]
+    head: tuple[ChainHop, ...]
     confidence: Confidence
+    below: Summary | None = None
+    length: int = 0  # len(hops)
     once: str = ""
+
+    @property
+    def hops(self) -> tuple[ChainHop, ...]:
+        hops: list[ChainHop] = []
+        summary: Summary | None = self
+        while summary is not None:
+            hops.extend(summary.head)
+            summary = summary.below
+        return tuple(hops)
 
     @property
     def severity(self) -> Severity:
@@ -58,7 +72,7 @@ class Summary:
             self.confidence is Confidence.LOW,
             bool(self.once),
             self.severity.rank,
-            len(self.hops),
+            self.length,
         )
 
 
@@ -91,6 +105,10 @@ class Effects:
                 queue.extend(target for target in edge.targets if target not in seen)
         return found
 
+    def exploration(self) -> Exploration:
+        """A walk of the call graph that a round of loading resumes instead of repeating."""
+        return Exploration(self.store, self.graph)
+
     def summarise(self, roots: Iterable[Node]) -> dict[Node, Summary]:
         """The preferred blocking chain of every sync function reachable from ``roots``."""
         sync = [node for node in self.reachable(roots) if self._is_sync(node)]
@@ -121,7 +139,7 @@ class Effects:
                     hop = ChainHop(
                         edge.sink.name, self.store.path_of(node.module), edge.site.span[0]
                     )
-                    summaries[node] = Summary(edge.sink, (hop,), confidence, edge.once)
+                    summaries[node] = Summary(edge.sink, (hop,), confidence, None, 1, edge.once)
                     frontier.append(node)
                 while frontier:
                     callee = frontier.popleft()
@@ -129,10 +147,13 @@ class Effects:
                     for caller, edge in callers.get(callee, ()):
                         if caller in summaries:
                             continue
+                        head = self.first_hops(edge, callee, caller.module)
                         summaries[caller] = Summary(
                             below.sink,
-                            (*self.first_hops(edge, callee, caller.module), *below.hops),
+                            head,
                             below.confidence if confident_only else Confidence.LOW,
+                            below,
+                            len(head) + below.length,
                             below.once or edge.once,
                         )
                         frontier.append(caller)
@@ -245,3 +266,53 @@ class Effects:
     def _is_sync(self, node: Node) -> bool:
         function = self.store.function(node.fid)
         return function is not None and not function.is_async
+
+
+class Exploration:
+    """What the loop code reaches, explored across rounds of loading (decision 0050).
+
+    Edges computed without a miss are final (the call graph keeps them), and the roots only grow
+    as modules load, so the nodes reached from the roots through final edges only (``reached``)
+    never need walking again. A round walks only the rest: its new roots, the reached nodes whose
+    own edges were provisional (``boundary``), and what their current edges lead to. That is the
+    same set of nodes a walk of everything from the roots would compute edges for, so a chain of
+    N modules loaded one round per hop costs N node visits rather than N * N / 2.
+    """
+
+    def __init__(self, store: FactsStore, graph: CallGraph) -> None:
+        self.store = store
+        self.graph = graph
+        self._reached: dict[Node, None] = {}  # through final edges, in the order reached
+        self._boundary: list[Node] = []  # reached nodes whose own edges are provisional
+
+    def visit(self, roots: Iterable[Node]) -> None:
+        """One round: walk from ``roots`` and from the nodes a miss left provisional."""
+        reached = self._reached
+        queue: deque[tuple[Node, bool]] = deque((node, True) for node in self._boundary)
+        self._boundary = []
+        for root in roots:
+            if root not in reached:
+                reached[root] = None
+                queue.append((root, True))
+        computed: dict[Node, tuple[list[Edge], bool]] = {}  # this round's edges, and if final
+        passing: set[Node] = set()  # reached this round through a provisional edge only
+        while queue:
+            node, certain = queue.popleft()
+            found = computed.get(node)
+            if found is None:
+                misses = self.store.misses
+                edges = self.graph.edges(node)
+                found = computed[node] = (edges, misses == self.store.misses)
+            edges, final = found
+            if certain and not final:
+                self._boundary.append(node)
+            for edge in edges:
+                for target in edge.targets:
+                    if target in reached:
+                        continue
+                    if certain and final:
+                        reached[target] = None
+                        queue.append((target, True))
+                    elif target not in passing:
+                        passing.add(target)
+                        queue.append((target, False))

@@ -9,7 +9,6 @@ of every file's class headers says which modules to load before the answer is co
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from asynclint.analysis.store import FactsStore
@@ -41,11 +40,6 @@ _PROPERTIES = ("builtins.property", "functools.cached_property")
 _CLASSMETHODS = ("builtins.classmethod",)
 _STATICMETHODS = ("builtins.staticmethod",)
 _ABSTRACT = ("abc.abstractmethod",)
-# A class header's base list, or a registration with an ABC: what makes a class a subclass.
-_CLASS_HEADER = re.compile(rb"^[ \t]*class[ \t]+\w+[^(:\n]*\(([^)]*)\)", re.MULTILINE)
-_REGISTRATION = re.compile(rb"\b(\w+)\.register\b")
-_WORD = re.compile(rb"[A-Za-z_]\w*")
-
 ClassKey = tuple[str, str]
 
 
@@ -55,7 +49,7 @@ class Hierarchy:
         self.resolver = resolver
         self._mro: dict[ClassRef, list[ClassRef]] = {}
         self._params: dict[ClassKey, tuple[TypeVarRef, ...]] = {}
-        self._children: dict[ClassKey, list[ClassRef]] = {}
+        self._children: dict[tuple[ClassKey, str], list[ClassRef]] = {}
 
     def class_facts(self, cls: ClassRef) -> ClassFacts | None:
         facts = self.store.module_facts(cls.module)
@@ -356,7 +350,7 @@ class Hierarchy:
             found.append(declared)
         if receiver.exact:
             return found
-        for subclass in self.subclasses(receiver.cls):
+        for subclass in self.subclasses(receiver.cls, name):
             facts = self.class_facts(subclass)
             method = facts.methods.get(name) if facts is not None else None
             if method is None:
@@ -369,33 +363,40 @@ class Hierarchy:
                 found.append(bound)
         return found
 
-    def subclasses(self, cls: ClassRef) -> list[ClassRef]:
+    def subclasses(self, cls: ClassRef, method: str = "") -> list[ClassRef]:
         """Project subclasses of ``cls``, transitively (the modules that may define one are
-        loaded first: until they are, the answer is provisional)."""
+        loaded first: until they are, the answer is provisional). With ``method``, only those
+        that may define it or have subclasses that may: a module whose text cannot is not
+        loaded (decision 0050)."""
         result: list[ClassRef] = []
         seen = {cls.key}
         pending = [cls.plain()]
         while pending:
-            for child in self.direct_subclasses(pending.pop()):
+            for child in self.direct_subclasses(pending.pop(), method):
                 if child.key not in seen:
                     seen.add(child.key)
                     result.append(child)
                     pending.append(child)
         return result
 
-    def direct_subclasses(self, cls: ClassRef) -> list[ClassRef]:
+    def direct_subclasses(self, cls: ClassRef, method: str = "") -> list[ClassRef]:
         """Classes whose bases name ``cls``, and classes registered with it (``cls.register``).
 
         Only the modules whose text names the class in a class header or a registration are
-        read, and in them only the classes whose bases mention that name."""
+        read, and in them only the classes whose bases mention that name; with ``method``, only
+        the modules whose text may lead to a definition of it."""
         key = cls.key
-        found = self._children.get(key)
+        found = self._children.get((key, method))
         if found is not None:
             return found
         name = cls.qualname.rsplit(".", 1)[-1]
+        word = name.encode()
         misses = self.store.misses
         children: dict[ClassKey, ClassRef] = {}
-        for module in self.store.modules_with_base_word(name.encode(), cls.module):
+        headers = self.store.headers
+        for module in headers.candidates(word, cls.module):
+            if method and not headers.may_lead_to(module, word, method):
+                continue
             facts = self.store.module_facts(module)
             if facts is None:
                 continue
@@ -415,7 +416,7 @@ class Hierarchy:
                             children.setdefault(target.key, target.plain())
         result = list(children.values())
         if misses == self.store.misses:
-            self._children[key] = result
+            self._children[(key, method)] = result
         return result
 
     def _is(self, expr: tuple, module: str, key: ClassKey) -> bool:
@@ -440,18 +441,6 @@ def _mentions(expr: tuple, name: str) -> bool:
 
 def _is_registration(expr: tuple, name: str) -> bool:
     return expr[0] == "attr" and expr[2] == "register" and _mentions(expr[1], name)
-
-
-def class_header_words(data: bytes) -> set[bytes]:
-    """The words in a file's class base lists and before ``.register``: the names of the classes
-    it may subclass."""
-    words: set[bytes] = set()
-    if b"class" in data:
-        for match in _CLASS_HEADER.finditer(data):
-            words.update(_WORD.findall(match.group(1)))
-    if b".register" in data:
-        words.update(_REGISTRATION.findall(data))
-    return words
 
 
 def substitute(value: Value, mapping: dict[tuple[str, str], Value]) -> Value:

@@ -138,6 +138,11 @@ def is_typing_name(name: str, *tails: str) -> bool:
     return tail in tails and (not module or f"{module}." in _TYPING or module == "typing")
 
 
+# Evaluations nested deeper than this (a function returning what the next one returns, hundreds of
+# modules down) give UNKNOWN instead of exhausting Python's stack; each costs a few frames.
+_MAX_NESTING = 120
+
+
 class Resolver:
     def __init__(self, store: FactsStore, catalog: Catalog) -> None:
         self.store = store
@@ -148,6 +153,9 @@ class Resolver:
         self._in_progress: set[tuple[str, int, Receiver]] = set()
         self._forward_refs: dict[tuple[str, str], Expr] = {}
         self._forms_in_progress: set[tuple[Value, str, Receiver]] = set()
+        self._nesting = 0
+        # Evaluations cut at the nesting bound: what they gave is not final, so not kept.
+        self._cut = 0
 
     # ---- expressions --------------------------------------------------------------------------
 
@@ -160,13 +168,18 @@ class Resolver:
             return cached
         if key in self._in_progress:
             return UNKNOWN
+        if self._nesting >= _MAX_NESTING:
+            self._cut += 1
+            return UNKNOWN
         self._in_progress.add(key)
-        misses = self.store.misses
+        self._nesting += 1
+        misses, cut = self.store.misses, self._cut
         try:
             value = self._evaluate(expr, module, receiver)
         finally:
             self._in_progress.discard(key)
-        if misses == self.store.misses:
+            self._nesting -= 1
+        if misses == self.store.misses and cut == self._cut:
             self._values[key] = value
         return value
 

@@ -12,28 +12,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from asynclint.facts import FunctionFacts, ModuleFacts
+from asynclint.analysis.headers import HeaderIndex
+from asynclint.facts import FunctionFacts, ModuleFacts, dotted_prefixes
 from asynclint.modules import ModuleIndex
 
 FunctionId = tuple[str, str]  # (module, qualname)
+# Rounds that may parse bodies of one module before the next one parses all of them.
+EAGER_AFTER_ROUNDS = 32
 # load(modules, bodies): add the facts of ``modules`` and merge the blanked ``bodies`` of loaded
 # modules into theirs, in one round of parsing.
 Loader = Callable[[list[str], list[FunctionId]], None]
 # The bytes of every project file, by module name (text indexes read them once).
 Sources = Callable[[], Iterable[tuple[str, bytes]]]
-
-
-def _names_any(data: bytes, words: list[bytes]) -> bool:
-    for word in words:
-        start = data.find(word)
-        while start != -1:
-            end = start + len(word)
-            before = data[start - 1 : start] if start else b" "
-            after = data[end : end + 1] or b" "
-            if not (before.isalnum() or before == b"_" or after.isalnum() or after == b"_"):
-                return True
-            start = data.find(word, end)
-    return False
 
 
 class FactsStore:
@@ -53,11 +43,11 @@ class FactsStore:
         # it from where they stopped (see :meth:`functions_since`).
         self._function_log: list[tuple[str, FunctionFacts]] = []
         self._module_log: list[str] = []  # modules added, and modules whose bodies grew
+        self._body_rounds: dict[str, int] = {}  # module -> rounds that parsed bodies of it
         self._load = load
         self._display_path = display_path
-        self._sources = sources or (lambda: ())
-        self._base_words: dict[bytes, list[str]] | None = None
-        self._texts: dict[str, bytes] = {}
+        # The class headers of every project file (for subclasses), read when first needed.
+        self.headers = HeaderIndex(sources or (lambda: ()))
         self._paths: dict[str, str] = {}
 
     # ---- loading ------------------------------------------------------------------------------
@@ -75,7 +65,8 @@ class FactsStore:
         grown = [facts.functions[name] for name in names if name in facts.functions]
         grown += [function for name, function in facts.functions.items() if name not in before]
         self._function_log.extend((module, function) for function in grown)
-        if any(name.startswith(f"{qualname}.") for name in fragment.classes for qualname in names):
+        asked = set(names)
+        if any(prefix in asked for name in fragment.classes for prefix in dotted_prefixes(name)):
             self._module_log.append(module)  # classes defined in the bodies
 
     def functions_since(self, position: int) -> tuple[int, list[tuple[str, FunctionFacts]]]:
@@ -119,32 +110,6 @@ class FactsStore:
                 ready = False
         return ready
 
-    def modules_with_base_word(self, word: bytes, defined_in: str = "") -> list[str]:
-        """Project modules with a class header (or a ``.register``) naming ``word``: where the
-        subclasses of a class called ``word`` may be (one pass over every file, once).
-
-        With ``defined_in``, the module defining that class, other modules must also name one
-        part of its dotted name (``asyncio``, ``streams``), as an import of it does: a class
-        ``StreamReader`` of ``codecs`` does not make every codec a candidate."""
-        if self._base_words is None:
-            from asynclint.analysis.hierarchy import class_header_words
-
-            index: dict[bytes, list[str]] = {}
-            for module, data in self._sources():
-                self._texts[module] = data
-                for found in class_header_words(data):
-                    index.setdefault(found, []).append(module)
-            self._base_words = index
-        found = self._base_words.get(word, [])
-        if not defined_in:
-            return found
-        parts = [part.encode() for part in defined_in.split(".") if part]
-        return [
-            module
-            for module in found
-            if module == defined_in or _names_any(self._texts.get(module, b""), parts)
-        ]
-
     def settle(self, work: Callable[[], None]) -> None:
         """Run ``work`` until resolution needs no module or body that is not loaded yet."""
         while True:
@@ -157,12 +122,30 @@ class FactsStore:
             )
             if not wanted and not bodies:
                 return
+            bodies = self._with_every_body_of_busy_modules(bodies)
             self._load(sorted(wanted), bodies)
             for module in wanted:  # unreadable modules must not be asked for again
                 if module not in self.facts:
                     self.add(module, ModuleFacts(path=str(self.index.by_name[module])))
             for module, qualname in bodies:  # a body that failed to load stays empty
                 self.facts[module].masked.pop(qualname, None)
+
+    def _with_every_body_of_busy_modules(self, bodies: list[FunctionId]) -> list[FunctionId]:
+        """``bodies``, plus every blanked body of a module asked for bodies in many rounds.
+
+        A round parses a module's text again to take a few bodies out of it: cheap, since the
+        rest is blanked, but it is the whole text. A chain of calls inside one module (method i
+        calls method i+1) asks for one body per round, so the rounds would cost the module's
+        size times the chain's length. After ``EAGER_AFTER_ROUNDS`` rounds for one module, its
+        remaining bodies are all parsed at once: what parsing it whole would have cost, once
+        (decision 0050). Ordinary code never gets there (the stdlib's busiest module: 9)."""
+        modules = {module for module, _ in bodies}
+        eager: list[FunctionId] = []
+        for module in sorted(modules):
+            rounds = self._body_rounds[module] = self._body_rounds.get(module, 0) + 1
+            if rounds >= EAGER_AFTER_ROUNDS:
+                eager.extend((module, qualname) for qualname in self.facts[module].masked)
+        return sorted({*bodies, *eager}) if eager else bodies
 
     # ---- names for people -------------------------------------------------------------------
 
