@@ -92,6 +92,7 @@ class HeaderIndex:
         self._registrations: dict[str, set[bytes]] = {}
         self._defines: dict[tuple[str, str], bool] = {}
         self._leads: dict[tuple[str, bytes, str], bool] = {}
+        self._near: dict[tuple[bytes, str], list[str]] = {}  # (word, defined_in) -> candidates
 
     def candidates(self, word: bytes, defined_in: str = "") -> list[str]:
         """Project modules with a class header (or a ``.register``) naming ``word``: where the
@@ -110,12 +111,16 @@ class HeaderIndex:
         found = self._by_word.get(word, [])
         if not defined_in:
             return found
-        parts = [part.encode() for part in defined_in.split(".") if part]
-        return [
-            module
-            for module in found
-            if module == defined_in or _names_any(self._texts.get(module, b""), parts)
-        ]
+        key = (word, defined_in)
+        near = self._near.get(key)
+        if near is None:
+            parts = [part.encode() for part in defined_in.split(".") if part]
+            near = self._near[key] = [
+                module
+                for module in found
+                if module == defined_in or _names_any(self._texts.get(module, b""), parts)
+            ]
+        return near
 
     def may_lead_to(self, module: str, word: bytes, method: str) -> bool:
         """Whether candidate ``module`` (for a class called ``word``) may hold a subclass that
