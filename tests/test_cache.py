@@ -108,6 +108,29 @@ def test_warm_run_gives_identical_findings(project: Path, tmp_path: Path) -> Non
     assert len(uncached) >= 16
 
 
+def test_a_warm_run_never_imports_libcst(project: Path, tmp_path: Path) -> None:
+    """Importing LibCST costs more than the rest of a warm run; only parsing needs it."""
+    cache_dir = str(tmp_path / "cache")
+    assert cli(project, "--cache-dir", cache_dir).returncode == 1
+    probe = (
+        "import sys\n"
+        "from asynclint.cli import main\n"
+        "try:\n"
+        "    main(['check', '--cache-dir', sys.argv[1], '--exit-zero', '.'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'libcst'))\n"
+    )
+    warm = subprocess.run(
+        [sys.executable, "-c", probe, cache_dir],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert warm.stdout.strip().splitlines()[-1] == "[]", warm.stdout + warm.stderr
+
+
 def test_default_cache_folder_and_its_gitignore(project: Path) -> None:
     done = cli(project)
     assert done.returncode == 1, done.stderr

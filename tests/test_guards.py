@@ -6,6 +6,7 @@ import libcst as cst
 import pytest
 
 from asynclint import guards
+from asynclint.facts import is_falsy_default
 
 
 def _truthy(test: str) -> tuple[set[str], set[str]]:
@@ -39,4 +40,4 @@ def test_what_a_test_needs(test: str, when_true: set[str], when_false: set[str])
      (("lit", "x"), False), (("lit", True), False), (("glob", "X"), False), (None, False)],
 )  # fmt: skip
 def test_falsy_defaults(default: object, falsy: bool) -> None:
-    assert guards.is_falsy_default(default) is falsy
+    assert is_falsy_default(default) is falsy

@@ -30,6 +30,7 @@ from asynclint.facts import (
     Site,
     Span,
     Store,
+    is_falsy_default,
     parse_suppressions,
     tail_name,
 )
@@ -842,7 +843,7 @@ class _Extractor(cst.CSTVisitor):
     def _optional(self, name: str) -> bool:
         """A parameter of this function with a falsy default, not rebound since."""
         bound = self.lookup(name)
-        return bound[0] == "param" and guards.is_falsy_default(bound[2])
+        return bound[0] == "param" and is_falsy_default(bound[2])
 
     def _is_global(self, name: str) -> bool:
         return name in self._function_scope().globals_

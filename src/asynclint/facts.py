@@ -230,6 +230,16 @@ _NOQA = re.compile(
 _LINE_SPLIT = re.compile(r"\r\n|\r|\n")
 
 
+def is_falsy_default(default: object) -> bool:
+    """A parameter default that leaves a guard closed: ``None``, ``False``, ``0``, ``""``."""
+    return (
+        isinstance(default, tuple)
+        and len(default) == 2
+        and default[0] == "lit"
+        and default[1] in (None, False, 0, "")
+    )
+
+
 def parse_suppressions(source: str) -> dict[int, frozenset[str] | None]:
     found: dict[int, frozenset[str] | None] = {}
     if "noqa" not in source and "asynclint" not in source:

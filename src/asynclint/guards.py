@@ -49,13 +49,3 @@ def truthy(test: cst.BaseExpression, optional: Optional) -> tuple[Names, Names]:
             return left[0] | right[0], left[1] & right[1]
         return left[0] & right[0], left[1] | right[1]  # or
     return _NONE, _NONE
-
-
-def is_falsy_default(default: object) -> bool:
-    """A parameter default that leaves a guard closed: ``None``, ``False``, ``0``, ``""``."""
-    return (
-        isinstance(default, tuple)
-        and len(default) == 2
-        and default[0] == "lit"
-        and default[1] in (None, False, 0, "")
-    )

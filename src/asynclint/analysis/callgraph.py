@@ -34,8 +34,7 @@ from asynclint.analysis.values import (
     options_of,
 )
 from asynclint.catalog import Blocking, Catalog
-from asynclint.facts import CallSite, Expr, Site
-from asynclint.guards import is_falsy_default
+from asynclint.facts import CallSite, Expr, Site, is_falsy_default
 from asynclint.rules import default_severity
 
 CPU_LOOP_CODE = "AL281"
