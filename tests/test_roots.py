@@ -35,6 +35,7 @@ def test_a_folder_put_on_sys_path_from_file_is_a_root(text: str) -> None:
         'sys.path.insert(0, "vendor")\n',  # relative to the working directory: not static
         "mysys.path.insert(0, str(Path(__file__).parent))\n",  # another object
         '"""Call sys.path.insert(0, str(Path(__file__).parent)) first."""\n',  # a docstring
+        '"""Usage:\n\n    sys.path.insert(0, str(Path(__file__).parent))\n"""\n',  # an example
     ],
 )
 def test_other_texts_give_no_root(text: str) -> None:

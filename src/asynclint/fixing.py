@@ -75,6 +75,7 @@ def describe_fixes(session: Session, findings: Sequence[Finding]) -> list[Findin
             todo.append((path, data, missing))
     problems: list[Finding] = []
     if todo:
+        todo.sort(key=lambda job: -len(job[1] or b""))  # the biggest first: no long tail
         if len(todo) >= 2 and session.workers is not None:
             results = list(session.workers.map(_describe_file, todo))  # workers have LibCST
         elif len(todo) >= 2 and (os.cpu_count() or 1) > 1:

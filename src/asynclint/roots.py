@@ -12,13 +12,16 @@ and evaluated without running anything.
 from __future__ import annotations
 
 import ast
+import bisect
 import os
 import re
-from collections.abc import Iterable, Sequence
+import textwrap
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 _PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 _MAX_SYS_PATH_FILE = 1_000_000
+_MAX_STATEMENT_LINES = 20
 # What the text of a file must hold for its tree to be read: a call of ``sys.path.insert`` or
 # ``sys.path.append`` (spaces and line continuations allowed), and ``__file__``. The pattern
 # starts with a literal, which the regex engine finds by a substring search (a leading ``\b``
@@ -73,19 +76,47 @@ def sys_path_folders(path: Path, data: bytes) -> list[Path]:
         or _SYS_PATH_CALL.search(data) is None
     ):
         return []
-    try:
-        tree = ast.parse(data)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return []
     found = []
-    for node in ast.walk(tree):
-        argument = _sys_path_argument(node)
-        if argument is None:
-            continue
-        folder = _path_value(argument, path)
-        if folder is not None:
-            found.append(Path(os.path.normpath(folder)))
+    for tree in _statements_at(data, _SYS_PATH_CALL.finditer(data)):
+        for node in ast.walk(tree):
+            argument = _sys_path_argument(node)
+            if argument is None:
+                continue
+            folder = _path_value(argument, path)
+            if folder is not None:
+                found.append(Path(os.path.normpath(folder)))
     return found
+
+
+def _statements_at(data: bytes, matches: Iterable[re.Match[bytes]]) -> Iterator[ast.Module]:
+    """The statement starting on each match's line, parsed alone (dedented): a call whose
+    argument spans lines takes the fewest lines that parse. Parsing the few lines that matter
+    instead of the whole file made this cheap enough for every run (test suites are full of
+    ``sys.path`` calls)."""
+    lines = data.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    seen: set[int] = set()
+    for match in matches:
+        first = bisect.bisect_right(starts, match.start()) - 1
+        if first in seen or _inside_triple_quotes(data, starts[first]):
+            continue
+        seen.add(first)
+        for last in range(first + 1, min(first + _MAX_STATEMENT_LINES, len(lines)) + 1):
+            chunk = textwrap.dedent(b"".join(lines[first:last]).decode("utf-8", "replace"))
+            try:
+                yield ast.parse(chunk)
+                break
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                continue
+
+
+def _inside_triple_quotes(data: bytes, offset: int) -> bool:
+    """Whether ``offset`` follows an odd number of ``\"\"\"`` or of ``'''`` (an example in a
+    docstring); quotes in comments or escaped ones may fool it, which only costs a root."""
+    before = data[:offset]
+    return before.count(b'"""') % 2 == 1 or before.count(b"'''") % 2 == 1
 
 
 def _sys_path_argument(node: ast.AST) -> ast.expr | None:

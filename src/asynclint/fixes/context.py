@@ -9,6 +9,7 @@ from functools import cache
 from typing import cast
 
 import libcst as cst
+from libcst._nodes.internal import CodegenState
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from asynclint import masking
@@ -163,18 +164,35 @@ class FixContext:
     def _rendered_alone(
         self, node: cst.CSTNode, new_node: cst.CSTNode, start: int, end: int
     ) -> Replacement | None:
-        """The replacement from rendering just the two expressions, when ``node`` renders alone
-        exactly as it is written. Most do; a node spanning lines of an indented block does not
-        (LibCST indents its continuation lines from the block), and then the statement is
-        rendered instead."""
+        """The replacement from rendering just the two expressions (continuation lines indented
+        as their blocks are), when ``node`` renders so exactly as it is written; else None, and
+        the statement is rendered instead."""
         if not isinstance(node, cst.BaseExpression) or not isinstance(new_node, cst.BaseExpression):
             return None
         own = (*node.lpar, *node.rpar)
-        if self.module.code_for_node(_without_parentheses(node, own)) != self.text.text[start:end]:
+        indents = self._block_indents(node)
+        if self._render(_without_parentheses(node, own), indents) != self.text.text[start:end]:
             return None
-        return Replacement(
-            start, end, self.module.code_for_node(_without_parentheses(new_node, own))
+        return Replacement(start, end, self._render(_without_parentheses(new_node, own), indents))
+
+    def _block_indents(self, node: cst.CSTNode) -> list[str]:
+        """The indentation of each block around ``node``, outermost first."""
+        indents = [
+            parent.indent if parent.indent is not None else self.module.default_indent
+            for _, parent in self.ancestors(node)
+            if isinstance(parent, cst.IndentedBlock)
+        ]
+        return indents[::-1]
+
+    def _render(self, node: cst.CSTNode, indents: list[str]) -> str:
+        """``node``'s code as written inside its blocks: continuation lines of a multi-line
+        expression carry the blocks' indentation, as when the whole module is rendered."""
+        state = CodegenState(
+            default_indent=self.module.default_indent, default_newline=self.module.default_newline
         )
+        state.indent_tokens.extend(indents)
+        node._codegen(state)
+        return "".join(state.tokens)
 
     def _top_level_statement(self, node: cst.CSTNode) -> cst.CSTNode | None:
         for child, parent in self.ancestors(node):
