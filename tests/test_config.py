@@ -118,6 +118,8 @@ def test_per_file_ignores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     root = make_project(
         tmp_path,
         """\
+        [tool.asynclint]
+        include-tests = true
         [tool.asynclint.per-file-ignores]
         "tests/*" = ["AL251"]
         "scripts/*.py" = ["ALL"]

@@ -311,8 +311,51 @@ def result_of(session: Session) -> RunResult:
         kept = _dedupe(sorted(kept, key=Finding.sort_key))
         if session.cache is not None and session.run_key:
             session.cache.put_run(session.run_key, kept)
-    return RunResult(
-        findings=kept, files_checked=len(session.files.targets), warnings=warnings_of(session)
+    warnings = warnings_of(session)
+    if not settings.include_tests:
+        kept, hidden = _without_test_code(session, kept)
+        if hidden:
+            warnings.append(
+                f"{hidden} finding{'s' if hidden != 1 else ''} in test code not shown "
+                "(--include-tests, or include-tests = true, shows them)"
+            )
+    return RunResult(findings=kept, files_checked=len(session.files.targets), warnings=warnings)
+
+
+def _without_test_code(session: Session, findings: list[Finding]) -> tuple[list[Finding], int]:
+    """The findings outside test code, and how many were in it (AL001 always stays).
+
+    Naming test code asks for it: ``check tests/`` or ``check tests/test_api.py`` reports its
+    findings; ``check .`` and ``check app/`` do not report those of ``app/tests/``."""
+    patterns, root = session.settings.test_paths, session.files.root
+    named = sorted(session.files.named, key=lambda path: -len(path.parts))
+
+    def is_test(path: Path) -> bool:
+        return (
+            path != root and root in path.parents and is_test_path(path.relative_to(root), patterns)
+        )
+
+    verdicts: dict[str, bool] = {}
+
+    def in_tests(shown: str) -> bool:
+        if shown not in verdicts:
+            path = Path(shown).resolve()
+            base = next((n for n in named if n == path or n in path.parents), None)
+            verdicts[shown] = is_test(path) and not (base is not None and is_test(base))
+        return verdicts[shown]
+
+    kept = [f for f in findings if f.code == "AL001" or not in_tests(f.path)]
+    return kept, len(findings) - len(kept)
+
+
+def is_test_path(relative: Path, patterns: Sequence[str]) -> bool:
+    """Whether a path from the project root is test code by ``patterns`` (see test-paths)."""
+    text = relative.as_posix()
+    return any(
+        fnmatch.fnmatchcase(text, pattern)
+        if "/" in pattern
+        else any(fnmatch.fnmatchcase(part, pattern) for part in relative.parts)
+        for pattern in patterns
     )
 
 

@@ -37,6 +37,7 @@ def _settings(
     cache_dir: str | None = None,
     confidence: str | None = None,
     min_severity: str | None = None,
+    include_tests: bool = False,
 ) -> Settings:
     from asynclint.config import COMMAND_LINE, settings_from_mapping
 
@@ -71,6 +72,8 @@ def _settings(
             settings = replace(
                 settings, select=settings.select + cli.select[len(Settings().select) :]
             )
+    if include_tests:
+        settings = replace(settings, include_tests=True)
     if no_cache:
         settings = replace(settings, cache=False)
     if cache_dir:
@@ -196,6 +199,11 @@ def main() -> None:
     help="Report only findings at least this severe (high: network, processes, databases, "
     "sleeps; medium: file data; low: metadata syscalls such as exists/stat/mkdir).",
 )
+@click.option(
+    "--include-tests",
+    is_flag=True,
+    help="Also report findings in test code (test_*.py, tests/ …; see test-paths).",
+)
 @click.option("--baseline", type=click.Path(dir_okay=False), help="Report only findings not in it.")
 @click.option(
     "--write-baseline", type=click.Path(dir_okay=False), help="Record findings and exit 0."
@@ -219,6 +227,7 @@ def check(
     statistics: bool,
     confidence: str | None,
     min_severity: str | None,
+    include_tests: bool,
     baseline: str | None,
     write_baseline: str | None,
 ) -> None:
@@ -243,6 +252,7 @@ def check(
             cache_dir=cache_dir,
             confidence=confidence,
             min_severity=min_severity,
+            include_tests=include_tests,
         )
     except ConfigError as error:
         _fail(str(error))

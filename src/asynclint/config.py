@@ -43,6 +43,10 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
     "site-packages",
 )
 
+# Where test code lives: a glob without "/" names a folder or file name (any part of the path
+# from the project root); one with "/" is matched against that whole path.
+DEFAULT_TEST_PATHS: tuple[str, ...] = ("tests", "test", "test_*.py", "*_test.py", "conftest.py")
+
 # The ``source`` of settings given as options.
 COMMAND_LINE = "command line"
 # A configuration file is small; anything larger is a mistake, not something to parse.
@@ -75,6 +79,10 @@ class Settings:
     # Folders absolute imports are resolved from, relative to the project root (as ruff's
     # `src`); the root itself, `src/` and detected roots are always tried too.
     src: tuple[str, ...] = ()
+    # Findings in test code block only the test's own loop: hidden unless asked for
+    # (decision 0051); the run says how many it hid.
+    include_tests: bool = False
+    test_paths: tuple[str, ...] = DEFAULT_TEST_PATHS
     # Files whose content is larger than this are reported as AL001 and skipped.
     max_file_bytes: int = 5_000_000
     warnings: tuple[str, ...] = field(default=(), compare=False)
@@ -152,7 +160,7 @@ def settings_from_mapping(section: Mapping[str, object], *, source: str) -> Sett
                 changes["select"] = tuple(changes.get("select", settings.select)) + codes
             else:
                 changes[key] = codes
-        elif key in ("exclude", "extend-exclude", "extra-offload-wrappers", "src"):
+        elif key in ("exclude", "extend-exclude", "extra-offload-wrappers", "src", "test-paths"):
             changes[key.replace("-", "_")] = tuple(_str_list(value, where))
         elif key == "per-file-ignores":
             if not isinstance(value, dict):
@@ -170,7 +178,7 @@ def settings_from_mapping(section: Mapping[str, object], *, source: str) -> Sett
             if value not in SEVERITIES:
                 raise ConfigError(f'{where}: expected "high", "medium" or "low", got {value!r}')
             changes["min_severity"] = value
-        elif key in ("respect-gitignore", "cache"):
+        elif key in ("respect-gitignore", "cache", "include-tests"):
             if not isinstance(value, bool):
                 raise ConfigError(f"{where}: expected true or false, got {value!r}")
             changes[key.replace("-", "_")] = value

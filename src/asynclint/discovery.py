@@ -50,6 +50,8 @@ class FileSet:
     missing: tuple[str, ...]
     # What discovery passed over and the user should know: "x.py: not a regular file (FIFO)".
     warnings: tuple[str, ...] = ()
+    # The existing paths named on the command line, resolved.
+    named: tuple[Path, ...] = ()
 
 
 # .gitignore specs that apply to the entries of one folder: (folder as text, spec), from the
@@ -195,7 +197,9 @@ def discover(paths: Sequence[str | Path], settings: Settings, root: Path | None 
     targets = sorted(set(targets))
     project.update(targets)
     warnings = tuple(dict.fromkeys(flt.warnings))
-    return FileSet(root, tuple(targets), tuple(sorted(project)), missing, warnings)
+    return FileSet(
+        root, tuple(targets), tuple(sorted(project)), missing, warnings, tuple(named)
+    )
 
 
 def _not_regular(path: Path) -> str:
