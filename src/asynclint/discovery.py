@@ -197,9 +197,7 @@ def discover(paths: Sequence[str | Path], settings: Settings, root: Path | None 
     targets = sorted(set(targets))
     project.update(targets)
     warnings = tuple(dict.fromkeys(flt.warnings))
-    return FileSet(
-        root, tuple(targets), tuple(sorted(project)), missing, warnings, tuple(named)
-    )
+    return FileSet(root, tuple(targets), tuple(sorted(project)), missing, warnings, tuple(named))
 
 
 def _not_regular(path: Path) -> str:

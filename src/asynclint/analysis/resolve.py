@@ -153,6 +153,7 @@ class Resolver:
         self._in_progress: set[tuple[str, int, Receiver]] = set()
         self._forward_refs: dict[tuple[str, str], Expr] = {}
         self._forms_in_progress: set[tuple[Value, str, Receiver]] = set()
+        self._splits: dict[tuple[str, str], tuple[str, tuple[str, list[str]] | None]] = {}
         self._nesting = 0
         # Evaluations cut at the nesting bound: what they gave is not final, so not kept.
         self._cut = 0
@@ -259,6 +260,14 @@ class Resolver:
     def module_binding(self, module: str, name: str) -> Value | None:
         """A module's binding of ``name``, looking through ``from project_module import *`` (to
         any depth, cycles safe)."""
+        facts = self.store.module_facts(module)
+        if facts is None:
+            return UNKNOWN
+        bound = facts.bindings.get(name)
+        if bound is not None:
+            return self.evaluate(bound, module)
+        if not facts.star_imports:  # most modules: no need for the search below
+            return None
         seen: set[str] = set()
         pending = [module]
         while pending:
@@ -268,23 +277,31 @@ class Resolver:
             seen.add(current)
             facts = self.store.module_facts(current)
             if facts is None:
-                if current == module:
-                    return UNKNOWN
                 continue
             bound = facts.bindings.get(name)
             if bound is not None:
                 return self.evaluate(bound, current)
             for star in facts.star_imports:
-                index = self.store.index
-                split = index.split(index.absolute(star, current), index.by_name.get(current))
+                split = self._split_import(star, current)[1]
                 if split is not None and not split[1]:
                     pending.append(split[0])
         return None
 
+    def _split_import(self, dotted: str, importer: str) -> tuple[str, tuple[str, list[str]] | None]:
+        """The absolute name an import in ``importer`` spells, and its longest project-module
+        prefix with the attribute names after it (None outside the project); the module
+        index does not change during a run, so each is worked out once."""
+        key = (dotted, importer)
+        found = self._splits.get(key)
+        if found is None:
+            index = self.store.index
+            absolute = index.absolute(dotted, importer)
+            found = (absolute, index.split(absolute, index.by_name.get(importer)))
+            self._splits[key] = found
+        return found
+
     def imported(self, dotted: str, importer: str) -> Value:
-        index = self.store.index
-        absolute = index.absolute(dotted, importer)
-        split = index.split(absolute, index.by_name.get(importer))
+        absolute, split = self._split_import(dotted, importer)
         if split is None:
             return External(absolute)
         value: Value = ModuleRef(split[0])
