@@ -427,3 +427,13 @@ def test_the_default_cache_is_outside_the_project(project: Path) -> None:
     assert default_cache_dir(project) != default_cache_dir(project.parent / "other" / project.name)
     secret = Path(os.environ["ASYNCLINT_CACHE_HOME"]) / "secret.key"
     assert secret.stat().st_mode & 0o077 == 0, "the key is readable by its owner only"
+
+
+def test_keys_change_with_the_built_in_catalog(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A catalog edit without a new version (a development install) must not leave cached
+    facts, fix descriptions or runs computed with the old knowledge."""
+    before = (cache.content_key(b"x = 1\n"), cache.run_key("settings", [("a.py", "key")]))
+    monkeypatch.setattr(cache, "knowledge_digest", lambda: "another catalog")
+    after = (cache.content_key(b"x = 1\n"), cache.run_key("settings", [("a.py", "key")]))
+    assert before[0] != after[0]
+    assert before[1] != after[1]

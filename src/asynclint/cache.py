@@ -1,11 +1,11 @@
 """Content-hash caches of facts, syntax verdicts and whole runs.
 
-Key: SHA-256 of the file's bytes, the tool version and the facts schema version, so a cache entry
-is valid for any path with that content. Entries are plain data (:mod:`asynclint.cachecodec`),
-never pickles: reading the cache cannot run code, and each entry carries a keyed checksum whose
-secret lives in the user's cache directory, outside every checked tree, so a damaged entry or one
-planted in a repository is a miss. Entries are written atomically (temp file + rename), so two
-runs at once cannot corrupt them.
+Key: SHA-256 of the file's bytes, the tool version, the facts schema version and a digest of the
+built-in catalog, so a cache entry is valid for any path with that content. Entries are plain data
+(:mod:`asynclint.cachecodec`), never pickles: reading the cache cannot run code, and each entry
+carries a keyed checksum whose secret lives in the user's cache directory, outside every checked
+tree, so a damaged entry or one planted in a repository is a miss. Entries are written atomically
+(temp file + rename), so two runs at once cannot corrupt them.
 
 By default the cache lives in the user's cache directory (one folder per project root), as
 ruff-like tools keep theirs; ``--cache-dir`` / ``cache-dir`` put it elsewhere.
@@ -13,6 +13,7 @@ ruff-like tools keep theirs; ``--cache-dir`` / ``cache-dir`` put it elsewhere.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import secrets
@@ -51,14 +52,30 @@ def default_cache_dir(project_root: Path) -> Path:
 
 def content_key(data: bytes) -> str:
     digest = hashlib.sha256(data)
-    digest.update(f"\0{__version__}\0{FACTS_SCHEMA}".encode())
+    digest.update(f"\0{__version__}\0{FACTS_SCHEMA}\0{knowledge_digest()}".encode())
     return digest.hexdigest()
+
+
+@functools.cache
+def knowledge_digest() -> str:
+    """A digest of the built-in catalog's files: what blocks, and what the fixes suggest, may
+    change without a new version (a development install, a patched catalog), and a cached fact,
+    fix description or run must not outlive the knowledge it was computed with."""
+    from asynclint.catalog import builtin_catalog_files
+
+    digest = hashlib.sha256()
+    for item in builtin_catalog_files():
+        digest.update(item.name.encode())
+        digest.update(item.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def run_key(settings_fingerprint: str, files: list[tuple[str, str]]) -> str:
     """Identity of a whole run: tool version, settings and every project file's content key
     (``-`` for a file that could not be read)."""
-    digest = hashlib.sha256(f"{__version__}\0{FACTS_SCHEMA}\0{settings_fingerprint}".encode())
+    digest = hashlib.sha256(
+        f"{__version__}\0{FACTS_SCHEMA}\0{knowledge_digest()}\0{settings_fingerprint}".encode()
+    )
     for path, key in files:
         digest.update(path.encode("utf-8", "surrogateescape"))
         digest.update(f"\0{key}\0".encode())

@@ -100,9 +100,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from asynclint.models import Severity
 from asynclint.rules import default_severity
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -458,16 +462,23 @@ class Catalog:
 def builtin_catalog() -> Catalog:
     """The catalog shipped in the package, loaded once per process."""
     catalog = Catalog()
-    folder = resources.files("asynclint") / "catalog"
-    for item in sorted(folder.iterdir(), key=lambda entry: entry.name):
-        if item.name.endswith(".toml"):
-            source = f"catalog/{item.name}"
-            try:
-                doc = tomllib.loads(item.read_text(encoding="utf-8"))
-            except tomllib.TOMLDecodeError as error:
-                raise CatalogError(f"{source}: {error}") from error
-            catalog.add_document(doc, source)
+    for item in builtin_catalog_files():
+        source = f"catalog/{item.name}"
+        try:
+            doc = tomllib.loads(item.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as error:
+            raise CatalogError(f"{source}: {error}") from error
+        catalog.add_document(doc, source)
     return catalog
+
+
+def builtin_catalog_files() -> list[Traversable]:
+    """The catalog's TOML files shipped in the package, by name."""
+    folder = resources.files("asynclint") / "catalog"
+    return sorted(
+        (item for item in folder.iterdir() if item.name.endswith(".toml")),
+        key=lambda item: item.name,
+    )
 
 
 # ---- schema helpers -------------------------------------------------------------------------

@@ -121,14 +121,23 @@ def bursts(fixed: Fixed) -> dict[str, BurstResult]:
     async def measure() -> dict[str, BurstResult]:
         results = {}
         for scenario in BAD_SCENARIOS:
-            results[_route(scenario)] = await measure_burst(
-                fixed.fixed_url,
-                scenario.method,
-                f"/{BAD}{scenario.request_path}",
-                CONCURRENCY,
-                scenario.request_kwargs(),
-                settle=0.4 if scenario.background else 0.05,
-            )
+            # Other work on the machine only adds lag: a burst over the threshold is measured
+            # again (twice at most) and the calmest kept; a route that still blocks stalls in
+            # every one of them.
+            for _ in range(3):
+                burst = await measure_burst(
+                    fixed.fixed_url,
+                    scenario.method,
+                    f"/{BAD}{scenario.request_path}",
+                    CONCURRENCY,
+                    scenario.request_kwargs(),
+                    settle=0.4 if scenario.background else 0.05,
+                )
+                calmest = results.get(_route(scenario))
+                if calmest is None or burst.max_lag_seconds < calmest.max_lag_seconds:
+                    results[_route(scenario)] = burst
+                if burst.max_lag_seconds < STALL_THRESHOLD:
+                    break
         return results
 
     return asyncio.run(measure())
