@@ -93,6 +93,26 @@ class HeaderIndex:
         self._defines: dict[tuple[str, str], bool] = {}
         self._leads: dict[tuple[str, bytes, str], bool] = {}
         self._near: dict[tuple[bytes, str], list[str]] = {}  # (word, defined_in) -> candidates
+        self._definers: dict[str, list[str]] = {}  # method name -> modules that may define it
+
+    def defining(self, method: str) -> list[str]:
+        """Project modules whose text may define a function or method called ``method``."""
+        self._read()
+        found = self._definers.get(method)
+        if found is None:
+            found = self._definers[method] = [
+                module for module in self._texts if self._defines_method(module, method)
+            ]
+        return found
+
+    def _read(self) -> None:
+        if self._by_word is None:
+            index: dict[bytes, list[str]] = {}
+            for module, data in self._sources():
+                self._texts[module] = data
+                for found in class_header_words(data):
+                    index.setdefault(found, []).append(module)
+            self._by_word = index
 
     def candidates(self, word: bytes, defined_in: str = "") -> list[str]:
         """Project modules with a class header (or a ``.register``) naming ``word``: where the
@@ -101,13 +121,8 @@ class HeaderIndex:
         With ``defined_in``, the module defining that class, other modules must also name one
         part of its dotted name (``asyncio``, ``streams``), as an import of it does: a class
         ``StreamReader`` of ``codecs`` does not make every codec a candidate."""
-        if self._by_word is None:
-            index: dict[bytes, list[str]] = {}
-            for module, data in self._sources():
-                self._texts[module] = data
-                for found in class_header_words(data):
-                    index.setdefault(found, []).append(module)
-            self._by_word = index
+        self._read()
+        assert self._by_word is not None
         found = self._by_word.get(word, [])
         if not defined_in:
             return found

@@ -40,6 +40,7 @@ _PROPERTIES = ("builtins.property", "functools.cached_property")
 _CLASSMETHODS = ("builtins.classmethod",)
 _STATICMETHODS = ("builtins.staticmethod",)
 _ABSTRACT = ("abc.abstractmethod",)
+_PROTOCOLS = ("typing.Protocol", "typing_extensions.Protocol")
 ClassKey = tuple[str, str]
 
 
@@ -50,6 +51,7 @@ class Hierarchy:
         self._mro: dict[ClassRef, list[ClassRef]] = {}
         self._params: dict[ClassKey, tuple[TypeVarRef, ...]] = {}
         self._children: dict[tuple[ClassKey, str], list[ClassRef]] = {}
+        self._structural: dict[tuple[ClassKey, str], list[Bound]] = {}
 
     def class_facts(self, cls: ClassRef) -> ClassFacts | None:
         facts = self.store.module_facts(cls.module)
@@ -361,7 +363,63 @@ class Hierarchy:
             bound = Bound(FunctionRef(subclass.module, method), Instance(subclass, exact=False))
             if all(existing.function != bound.function for existing in found):
                 found.append(bound)
+        if self.is_protocol(receiver.cls):
+            for bound in self.structural_implementations(receiver.cls, name):
+                if all(existing.function != bound.function for existing in found):
+                    found.append(bound)
         return found
+
+    def is_protocol(self, cls: ClassRef) -> bool:
+        """Whether the class names ``Protocol`` among its own bases (PEP 544: a subclass of a
+        protocol is one only when it says so)."""
+        for base in self.bases(cls):
+            if isinstance(base, GenericAlias):
+                base = base.origin
+            if isinstance(base, External) and base.name in _PROTOCOLS:
+                return True
+        return False
+
+    def structural_implementations(self, protocol: ClassRef, name: str) -> list[Bound]:
+        """The ``name`` methods of project classes that implement ``protocol`` without naming
+        it: classes, not protocols themselves, with a member for every method the protocol
+        declares. Only modules whose text defines ``name`` are read."""
+        key = (protocol.key, name)
+        cached = self._structural.get(key)
+        if cached is not None:
+            return cached
+        own = self.class_facts(protocol)
+        if own is None:
+            return []
+        required = [
+            method
+            for method in own.methods
+            if not (method.startswith("__") and method.endswith("__")) or method == "__call__"
+        ]
+        misses = self.store.misses
+        found: list[Bound] = []
+        for module in self.store.headers.defining(name):
+            facts = self.store.module_facts(module)
+            if facts is None:
+                continue
+            for qualname in facts.classes:
+                candidate = ClassRef(module, qualname)
+                if candidate.key == protocol.key or self.is_protocol(candidate):
+                    continue
+                if not all(self._has_member(candidate, method) for method in required):
+                    continue
+                bound = self.member(Instance(candidate, exact=False), name)
+                if isinstance(bound, Bound):
+                    found.append(bound)
+        if misses == self.store.misses:
+            self._structural[key] = found
+        return found
+
+    def _has_member(self, cls: ClassRef, name: str) -> bool:
+        for entry in self.mro(cls):
+            facts = self.class_facts(entry)
+            if facts is not None and (name in facts.methods or name in facts.attributes):
+                return True
+        return False
 
     def subclasses(self, cls: ClassRef, method: str = "") -> list[ClassRef]:
         """Project subclasses of ``cls``, transitively (the modules that may define one are

@@ -129,6 +129,10 @@ _MAPPINGS = frozenset(
 _ELEMENT_METHODS = frozenset({"pop", "get", "setdefault", "__getitem__", "popitem"})
 _CLASS_OF = frozenset({"type", "Type"})
 _DEPENDS = frozenset({"Depends", "Security"})
+# Defaults that a dependency-injection library replaces with what a provider builds.
+_INJECTION_MARKERS = frozenset(
+    {"dependency_injector.wiring.Provide", "dependency_injector.wiring.Provider"}
+)
 _CONTEXT_MANAGERS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
 
 
@@ -373,9 +377,27 @@ class Resolver:
         declared = self.instance_of(form, module, receiver)
         provider = self.dependency_target(form, default, module, receiver)
         if provider is None:
-            return declared
+            injected = self._injected(default, module, receiver)
+            return union_of([declared, injected]) if injected != UNKNOWN else declared
         provided = self.dependency_value(provider, form, module, receiver)
+        if _all_built(provided):
+            return provided  # FastAPI passes what the dependency gives, whatever the annotation
         return union_of([declared, provided])
+
+    def _injected(self, default: Expr | None, module: str, receiver: Receiver) -> Value:
+        """What ``Provide[Container.mailer]`` as a default injects: the object the provider
+        builds (``providers.Singleton(SmtpMailer, ...)`` builds a ``SmtpMailer``)."""
+        if default is None or default[0] != "sub":
+            return UNKNOWN
+        marker = self.evaluate(default, module, receiver)
+        if not (
+            isinstance(marker, GenericAlias)
+            and marker.origin.name in _INJECTION_MARKERS
+            and marker.args
+        ):
+            return UNKNOWN
+        providers = options_of(marker.args[0])
+        return union_of([p.element for p in providers if isinstance(p, CatalogInstance)])
 
     def dependency_target(
         self, form: Value, default: Expr | None, module: str, receiver: Receiver = None
@@ -831,17 +853,17 @@ class Resolver:
         self, declared: Value, function: FunctionFacts, module: str, receiver: Receiver
     ) -> Value:
         """A factory annotated with an interface (``def get_mailer() -> Mailer: return
-        SmtpMailer()``) also gives the objects it builds: a Protocol's implementations need not
-        name it."""
+        SmtpMailer()``) gives the objects it builds: when every return builds a known class,
+        those classes alone (any other implementation of the interface is not what it gives);
+        otherwise they and the interface's implementations."""
         if function.returned is None or not any(
             isinstance(option, Instance) and not option.exact for option in options_of(declared)
         ):
             return declared
-        built = [
-            option
-            for option in options_of(self.evaluate(function.returned, module, receiver))
-            if isinstance(option, Instance) and option.exact
-        ]
+        returned = self.evaluate(function.returned, module, receiver)
+        if _all_built(returned):
+            return returned  # every return builds a known class: the annotation only widens
+        built = [o for o in options_of(returned) if isinstance(o, Instance) and o.exact]
         return union_of([declared, *built]) if built else declared
 
     def _bind_arguments(
@@ -1067,3 +1089,9 @@ def _ast_expr(node: ast.AST, depth: int) -> Any:
     if isinstance(node, ast.Constant):
         return ("lit", node.value if isinstance(node.value, (str, int, bool)) else None)
     return ("unk",)
+
+
+def _all_built(value: Value) -> bool:
+    """Whether every option of ``value`` is an instance of a known class (built right there)."""
+    options = options_of(value)
+    return bool(options) and all(isinstance(o, Instance) and o.exact for o in options)
