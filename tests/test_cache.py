@@ -11,6 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from factories import write_tree
 
 from asynclint import cache, cachecodec
 from asynclint.api import check_paths
@@ -66,10 +67,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # Enough modules with async code to make the loader use its process pool too.
     for index in range(14):
         files[f"app/extra_{index}.py"] = DIRECT.replace("nap", f"nap_{index}")
-    for name, text in files.items():
-        target = root / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+    write_tree(root, files)
     monkeypatch.chdir(root)
     return root
 

@@ -6,11 +6,11 @@ import json
 import re
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from factories import write_tree
 
 from asynclint import __version__
 from asynclint import cli as cli_module
@@ -97,11 +97,7 @@ def sync_is_fine():
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        target = root / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
+    return write_tree(root, files, dedent=True)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from factories import write_tree
 
 from asynclint.cli import main
 from asynclint.config import ConfigError, Settings, load_settings
@@ -32,11 +33,7 @@ def make_project(root: Path, config: str, files: dict[str, str]) -> Path:
     (root / "pyproject.toml").write_text(
         '[project]\nname = "demo"\n\n' + textwrap.dedent(config), encoding="utf-8"
     )
-    for name, text in files.items():
-        target = root / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
+    return write_tree(root, files, dedent=True)
 
 
 def invoke(root: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> Result:

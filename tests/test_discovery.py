@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from factories import write_tree
 
 from asynclint.api import check_paths
 from asynclint.config import Settings
@@ -16,10 +17,7 @@ NO_CACHE = Settings(cache=False)
 
 
 def make(root: Path, names: list[str], text: str = SLEEPS) -> None:
-    for name in names:
-        target = root / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+    write_tree(root, dict.fromkeys(names, text))
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from factories import write_tree
 
 from asynclint import api
 from asynclint.api import check_paths
@@ -20,10 +21,7 @@ CALLS_LOAD = "from pkg.db import load\n\n\nasync def go():\n    load()\n"
 
 
 def write(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        target = root / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+    write_tree(root, files)
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
+from factories import write_tree
 
 WORK = """\
 import asyncio
@@ -82,11 +82,7 @@ if __name__ == "__main__":
 def _project(root: Path, files: dict[str, str]) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     (root / "pyproject.toml").write_text('[project]\nname = "probe"\n', encoding="utf-8")
-    for name, text in files.items():
-        target = root / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
+    return write_tree(root, files, dedent=True)
 
 
 def _verify(

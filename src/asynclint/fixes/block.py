@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from asynclint.fixes.constructs import ConstructFinder
 from asynclint.fixes.context import FixContext
 from asynclint.fixes.names import bound_names, target_names
 from asynclint.fixes.offload import Offload, offload_function
@@ -254,12 +255,14 @@ def _certainly_assigned(region: Sequence[cst.BaseStatement]) -> set[str]:
     return found
 
 
-class _RegionCheck(cst.CSTVisitor):
+class _RegionCheck(ConstructFinder):
     """What cannot move into a function of its own: ``await``/``yield``/``return``, loop
     exits of loops outside, ``global``/``nonlocal``, ``del``, async blocks."""
 
+    USES = "the statements use"
+
     def __init__(self) -> None:
-        self.found = ""
+        super().__init__()
         self.loops = 0
 
     @classmethod
@@ -268,22 +271,6 @@ class _RegionCheck(cst.CSTVisitor):
         for statement in region:
             statement.visit(check)
         return check.found
-
-    def _note(self, what: str) -> bool:
-        self.found = self.found or f"the statements use {what}"
-        return False
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_Await(self, node: cst.Await) -> bool:
-        return self._note("`await`")
 
     def visit_Yield(self, node: cst.Yield) -> bool:
         return self._note("`yield`")
@@ -321,9 +308,3 @@ class _RegionCheck(cst.CSTVisitor):
 
     def visit_Continue(self, node: cst.Continue) -> bool:
         return True if self.loops else self._note("`continue`")
-
-    def visit_With(self, node: cst.With) -> bool:
-        return self._note("`async with`") if node.asynchronous is not None else True
-
-    def visit_CompFor(self, node: cst.CompFor) -> bool:
-        return self._note("an async comprehension") if node.asynchronous is not None else True

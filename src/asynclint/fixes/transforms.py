@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from asynclint.fixes.block import plan_block
+from asynclint.fixes.constructs import ConstructFinder
 from asynclint.fixes.context import FixContext, last_name
 from asynclint.fixes.imports import NameRequest
 from asynclint.fixes.offload import in_neutral_package, plan_call, plan_consumed
@@ -208,39 +209,16 @@ def _async_only_construct(function: cst.FunctionDef) -> str:
     return finder.found
 
 
-class _AsyncConstructFinder(cst.CSTVisitor):
+class _AsyncConstructFinder(ConstructFinder):
     """Finds what only an ``async def`` may contain, outside nested scopes."""
 
-    def __init__(self) -> None:
-        self.found = ""
-
-    def _note(self, what: str) -> bool:
-        self.found = self.found or f"the function uses {what}"
-        return False
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_Await(self, node: cst.Await) -> bool:
-        return self._note("`await`")
+    USES = "the function uses"
 
     def visit_Yield(self, node: cst.Yield) -> bool:
         return self._note("`yield` (an async generator)")
 
     def visit_For(self, node: cst.For) -> bool:
         return self._note("`async for`") if node.asynchronous is not None else True
-
-    def visit_With(self, node: cst.With) -> bool:
-        return self._note("`async with`") if node.asynchronous is not None else True
-
-    def visit_CompFor(self, node: cst.CompFor) -> bool:
-        return self._note("an async comprehension") if node.asynchronous is not None else True
 
 
 def _await_reason(context: FixContext, call: cst.Call) -> str:
