@@ -98,11 +98,22 @@ def _statements_at(data: bytes, matches: Iterable[re.Match[bytes]]) -> Iterator[
     for line in lines:
         starts.append(starts[-1] + len(line))
     seen: set[int] = set()
+    # Triple quotes before the line (counted once, up to each line in turn: the matches come in
+    # order, and no triple quote spans a line start): an odd count puts the line in a string,
+    # an example in a docstring. Quotes in comments or escaped ones may fool it, which only
+    # costs a root.
+    quotes = {b'"""': 0, b"'''": 0}
+    counted = 0
     for match in matches:
         first = bisect.bisect_right(starts, match.start()) - 1
-        if first in seen or _inside_triple_quotes(data, starts[first]):
+        if first in seen:
             continue
         seen.add(first)
+        for quote in quotes:
+            quotes[quote] += data.count(quote, counted, starts[first])
+        counted = starts[first]
+        if any(count % 2 for count in quotes.values()):
+            continue
         for last in range(first + 1, min(first + _MAX_STATEMENT_LINES, len(lines)) + 1):
             chunk = textwrap.dedent(b"".join(lines[first:last]).decode("utf-8", "replace"))
             try:
@@ -110,13 +121,6 @@ def _statements_at(data: bytes, matches: Iterable[re.Match[bytes]]) -> Iterator[
                 break
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 continue
-
-
-def _inside_triple_quotes(data: bytes, offset: int) -> bool:
-    """Whether ``offset`` follows an odd number of ``\"\"\"`` or of ``'''`` (an example in a
-    docstring); quotes in comments or escaped ones may fool it, which only costs a root."""
-    before = data[:offset]
-    return before.count(b'"""') % 2 == 1 or before.count(b"'''") % 2 == 1
 
 
 def _sys_path_argument(node: ast.AST) -> ast.expr | None:

@@ -264,14 +264,6 @@ class Resolver:
     def module_binding(self, module: str, name: str) -> Value | None:
         """A module's binding of ``name``, looking through ``from project_module import *`` (to
         any depth, cycles safe)."""
-        facts = self.store.module_facts(module)
-        if facts is None:
-            return UNKNOWN
-        bound = facts.bindings.get(name)
-        if bound is not None:
-            return self.evaluate(bound, module)
-        if not facts.star_imports:  # most modules: no need for the search below
-            return None
         seen: set[str] = set()
         pending = [module]
         while pending:
@@ -281,6 +273,8 @@ class Resolver:
             seen.add(current)
             facts = self.store.module_facts(current)
             if facts is None:
+                if current == module:
+                    return UNKNOWN
                 continue
             bound = facts.bindings.get(name)
             if bound is not None:

@@ -1,23 +1,13 @@
-"""A visitor base for finding what some code may not contain, outside the scopes nested in it."""
+"""Visitor bases for looking at one scope of some code: what it contains, not what the
+functions, classes and lambdas nested in it do (they run elsewhere, or later)."""
 
 from __future__ import annotations
 
 import libcst as cst
 
 
-class ConstructFinder(cst.CSTVisitor):
-    """Notes the first construct found (``found`` says which, after ``USES``); nested functions,
-    classes and lambdas are their own scopes and are not entered. Async constructs are always
-    looked for; subclasses add the others."""
-
-    USES = "the code uses"
-
-    def __init__(self) -> None:
-        self.found = ""
-
-    def _note(self, what: str) -> bool:
-        self.found = self.found or f"{self.USES} {what}"
-        return False
+class OwnScopeVisitor(cst.CSTVisitor):
+    """Does not enter the functions, classes and lambdas nested in what it visits."""
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return False
@@ -26,6 +16,20 @@ class ConstructFinder(cst.CSTVisitor):
         return False
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+
+class ConstructFinder(OwnScopeVisitor):
+    """Notes the first construct found (``found`` says which, after ``USES``). Async constructs
+    are always looked for; subclasses add the others."""
+
+    USES = "the code uses"
+
+    def __init__(self) -> None:
+        self.found = ""
+
+    def _note(self, what: str) -> bool:
+        self.found = self.found or f"{self.USES} {what}"
         return False
 
     def visit_Await(self, node: cst.Await) -> bool:

@@ -186,7 +186,9 @@ class FixContext:
 
     def _render(self, node: cst.CSTNode, indents: list[str]) -> str:
         """``node``'s code as written inside its blocks: continuation lines of a multi-line
-        expression carry the blocks' indentation, as when the whole module is rendered."""
+        expression carry the blocks' indentation, as when the whole module is rendered.
+        (LibCST's public ``code_for_node`` renders at the top level only, hence its codegen
+        state here.)"""
         state = CodegenState(
             default_indent=self.module.default_indent, default_newline=self.module.default_newline
         )

@@ -15,6 +15,7 @@ from pathlib import PurePath
 
 import libcst as cst
 
+from asynclint.fixes.constructs import OwnScopeVisitor
 from asynclint.fixes.context import FixContext
 from asynclint.fixes.imports import NameRequest
 from asynclint.models import Finding
@@ -150,21 +151,12 @@ def _partly_consumed(context: FixContext, call: cst.Call) -> str:
     return "the iterable is not consumed where it is made"
 
 
-class _EarlyExit(cst.CSTVisitor):
+class _EarlyExit(OwnScopeVisitor):
     """``break`` of this loop, or ``return``/``yield`` anywhere in its body."""
 
     def __init__(self) -> None:
         self.found = False
         self.depth = 0
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
 
     def visit_For(self, node: cst.For) -> None:
         self.depth += 1
