@@ -16,18 +16,13 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from asynclint import directpass
 from asynclint import facts as facts_module
-from asynclint.analysis import FunctionId, Program
 from asynclint.cache import FactsCache, content_key, default_cache_dir, run_key
-from asynclint.catalog import Catalog, builtin_catalog
 from asynclint.collector import without_collector
 from asynclint.config import Settings, load_settings
 from asynclint.discovery import FileSet, discover
-from asynclint.engine import Analysis, run_analysis
-from asynclint.frameworks.fastapi import FastAPIModel
 from asynclint.markers import has_loop_marker, has_routing_marker
 from asynclint.models import Finding, RunResult
 from asynclint.modules import ModuleIndex
@@ -35,6 +30,14 @@ from asynclint.problems import LIBCST_REJECTS, error_finding, failure_reason
 from asynclint.reading import FileTooLarge, read_bytes
 from asynclint.roots import module_roots
 from asynclint.rules import all_rules, peer_code_map
+
+if TYPE_CHECKING:
+    # Imported where they are used: a run answered from the run cache imports none of the
+    # analysis (the import alone costs more than the rest of such a run).
+    from asynclint.analysis import FunctionId, Program
+    from asynclint.catalog import Catalog
+    from asynclint.engine import Analysis
+    from asynclint.frameworks.fastapi import FastAPIModel
 
 _PARALLEL_MIN_FILES = 12
 # Files per batch of syntax checks run ahead in idle workers (a few milliseconds of work).
@@ -66,13 +69,15 @@ class _SourceFile:
 
 @dataclass(slots=True)
 class Session:
-    """Everything one run knows: files, facts, the project graph and the analysis."""
+    """Everything one run knows: files, facts, the project graph and the analysis.
+
+    A run answered from the run cache (``cached_findings``) has no project, model or analysis."""
 
     settings: Settings
     files: FileSet
-    project: Program
-    model: FastAPIModel = field(default_factory=FastAPIModel)
-    analysis: Analysis = field(default_factory=lambda: Analysis([], {}))
+    project: Program | None = None
+    model: FastAPIModel | None = None
+    analysis: Analysis | None = None
     errors: list[Finding] = field(default_factory=list)
     # About files not reported on (calls into them may have gone unseen).
     warnings: list[str] = field(default_factory=list)
@@ -96,6 +101,8 @@ class Session:
 
 
 def catalog_for(settings: Settings) -> Catalog:
+    from asynclint.catalog import builtin_catalog
+
     # A rule off by default that is not selected does not make anything blocking: a lock taken
     # on the way to a helper's real I/O is not the chain shown (decision 0042).
     off = [
@@ -159,22 +166,16 @@ def open_session(
         cache = FactsCache(folder)
         key = run_key(
             repr((settings, sorted(str(p) for p in files.targets), str(cwd))),
-            [(str(path), source.key) for path, source in sorted(sources.items())],
+            sorted((str(path), source.key) for path, source in sources.items()),
         )
         if reuse_run:
             found = cache.get_run(key)
             if found is not None:  # the same files and settings: nothing to analyse again
-                # Nothing is resolved: the catalog is not even loaded.
-                empty = Program(
-                    ModuleIndex(files.root, []),
-                    Catalog(),
-                    lambda modules, bodies: None,
-                    lambda p: display_path(p, cwd),
-                )
-                return Session(
-                    settings, files, empty, cached_findings=found, cache=cache, run_key=key
-                )
+                return Session(settings, files, cached_findings=found, cache=cache, run_key=key)
+    from asynclint.analysis import Program
+    from asynclint.engine import run_analysis
 
+    sources = {path: _decoded(source) for path, source in sources.items()}
     roots = module_roots(
         files.root,
         files.project,
@@ -280,6 +281,8 @@ def open_session(
 
 def _direct_pass(session: Session, catalog: Catalog, path: Path, module: str, shown: str) -> str:
     """Check a file LibCST cannot take for direct calls only; say how far that went."""
+    from asynclint import directpass
+
     try:
         text = facts_module.decode_source(read_bytes(path, directpass.MAX_FILE_BYTES))
     except (OSError, UnicodeDecodeError) as error:
@@ -305,6 +308,7 @@ def result_of(session: Session) -> RunResult:
     if session.cached_findings is not None:
         kept = session.cached_findings
     else:
+        assert session.analysis is not None
         findings = [*session.errors, *session.direct_findings, *session.analysis.findings]
         suppressed = _suppressed_filter(session)
         kept = [f for f in findings if settings.is_reported(f) and not suppressed(f)]
@@ -366,7 +370,7 @@ def warnings_of(session: Session) -> list[str]:
         + [f"{missing}: no such file or directory" for missing in session.files.missing]
         + list(session.files.warnings)
         + session.warnings
-        + sorted(set(session.project.internal_errors))
+        + sorted(set(session.project.internal_errors if session.project else ()))
     )
 
 
@@ -374,6 +378,9 @@ def check_source(
     source: str, path: str = "<string>", settings: Settings | None = None
 ) -> list[Finding]:
     """Check one module given as text (no files, no cache). For tests, editors and the API."""
+    from asynclint.analysis import Program
+    from asynclint.engine import run_analysis
+
     settings = settings or Settings()
     fake = Path(path if path.endswith(".py") else f"{path}.py").resolve()
     index = ModuleIndex(fake.parent, [fake])
@@ -650,7 +657,7 @@ class _Loader:
             path = self.index.by_name.get(module)
             if path is None:
                 continue
-            source = self.sources.get(path) or _read(path, self.settings)
+            source = self.sources.get(path) or _decoded(_read(path, self.settings))
             self.sources[path] = source
             shown = display_path(path, self.cwd)
             if source.data is None:
@@ -773,12 +780,20 @@ def _read(path: Path, settings: Settings) -> _SourceFile:
         return _SourceFile(path, None, f"cannot read file: {error.strerror or error}")
     if b"\x00" in data:
         return _SourceFile(path, None, "binary file (contains NUL bytes)")
+    return _SourceFile(path, data)
+
+
+def _decoded(source: _SourceFile) -> _SourceFile:
+    """``source``, or a file in error when its bytes do not decode (checked only when the run
+    cache did not answer: the run key covers the bytes, so it covers this verdict too)."""
+    if source.data is None:
+        return source
     try:
-        facts_module.decode_source(data)
+        facts_module.decode_source(source.data)
     except (UnicodeDecodeError, SyntaxError) as error:
         reason = getattr(error, "reason", str(error))
-        return _SourceFile(path, None, f"cannot decode file: {reason}")
-    return _SourceFile(path, data)
+        return _SourceFile(source.path, None, f"cannot decode file: {reason}")
+    return source
 
 
 def _module_sources(
@@ -794,6 +809,7 @@ def _module_sources(
 
 def _suppressed_filter(session: Session) -> Callable[[Finding], bool]:
     """``# noqa`` / ``# asynclint: ignore[...]`` comments and per-file-ignores, looked up once."""
+    assert session.project is not None
     suppressions = {facts.path: facts.suppressions for facts in session.project.facts.values()}
     peers = peer_code_map()
     per_file = session.settings.per_file_ignores

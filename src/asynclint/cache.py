@@ -13,7 +13,6 @@ ruff-like tools keep theirs; ``--cache-dir`` / ``cache-dir`` put it elsewhere.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 import secrets
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from asynclint import __version__, cachecodec
 from asynclint.facts import ModuleFacts
+from asynclint.knowledge import knowledge_digest
 
 FACTS_SCHEMA = 15
 _GITIGNORE = "# Created by asynclint: this folder is a cache.\n*\n"
@@ -54,20 +54,6 @@ def content_key(data: bytes) -> str:
     digest = hashlib.sha256(data)
     digest.update(f"\0{__version__}\0{FACTS_SCHEMA}\0{knowledge_digest()}".encode())
     return digest.hexdigest()
-
-
-@functools.cache
-def knowledge_digest() -> str:
-    """A digest of the built-in catalog's files: what blocks, and what the fixes suggest, may
-    change without a new version (a development install, a patched catalog), and a cached fact,
-    fix description or run must not outlive the knowledge it was computed with."""
-    from asynclint.catalog import builtin_catalog_files
-
-    digest = hashlib.sha256()
-    for item in builtin_catalog_files():
-        digest.update(item.name.encode())
-        digest.update(item.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 def run_key(settings_fingerprint: str, files: list[tuple[str, str]]) -> str:

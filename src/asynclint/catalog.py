@@ -99,14 +99,10 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
-from importlib import resources
-from typing import TYPE_CHECKING
 
+from asynclint.knowledge import builtin_catalog_files
 from asynclint.models import Severity
 from asynclint.rules import default_severity
-
-if TYPE_CHECKING:
-    from importlib.resources.abc import Traversable
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -470,15 +466,6 @@ def builtin_catalog() -> Catalog:
             raise CatalogError(f"{source}: {error}") from error
         catalog.add_document(doc, source)
     return catalog
-
-
-def builtin_catalog_files() -> list[Traversable]:
-    """The catalog's TOML files shipped in the package, by name."""
-    folder = resources.files("asynclint") / "catalog"
-    return sorted(
-        (item for item in folder.iterdir() if item.name.endswith(".toml")),
-        key=lambda item: item.name,
-    )
 
 
 # ---- schema helpers -------------------------------------------------------------------------

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from asynclint.analysis import FunctionId
+from asynclint.analysis import FunctionId, Program
 from asynclint.analysis.resolve import function_of
 from asynclint.api import Session
-from asynclint.frameworks.fastapi import Route
+from asynclint.frameworks.fastapi import FastAPIModel, Route
 from asynclint.models import Finding
 
 
@@ -32,21 +32,21 @@ class RouteRow:
 def route_rows(session: Session) -> list[RouteRow]:
     """The routes whose handler is in a named file, each judged by all the code it runs
     (open the session with ``whole_project=True``: that code may be anywhere)."""
-    project = session.project
+    project, model, analysis = session.project, session.model, session.analysis
+    # Routes are judged by a fresh analysis: a run answered from the run cache has none.
+    assert project is not None and model is not None and analysis is not None
     named = set(session.files.targets)
     rows = []
-    for route in session.model.routes:
+    for route in model.routes:
         handler = project.function(route.handler)
         if handler is None or project.index.by_name.get(route.handler[0]) not in named:
             continue
         findings: list[Finding] = []
         first_call: list[Finding] = []
-        for fid in _loop_functions(session, route):
-            findings.extend(session.analysis.by_function.get(fid, ()))
+        for fid in _loop_functions(project, model, route):
+            findings.extend(analysis.by_function.get(fid, ()))
             first_call.extend(
-                finding
-                for finding in session.analysis.first_call.get(fid, ())
-                if finding not in findings
+                finding for finding in analysis.first_call.get(fid, ()) if finding not in findings
             )
         findings.sort(key=Finding.sort_key)
         first_call.sort(key=Finding.sort_key)
@@ -65,9 +65,8 @@ def route_rows(session: Session) -> list[RouteRow]:
     return rows
 
 
-def _loop_functions(session: Session, route: Route) -> list[FunctionId]:
+def _loop_functions(project: Program, model: FastAPIModel, route: Route) -> list[FunctionId]:
     """The route's code that runs on the loop, and the async functions it calls, transitively."""
-    project = session.project
     starts = [
         route.handler,
         *route.wrappers,
@@ -75,8 +74,8 @@ def _loop_functions(session: Session, route: Route) -> list[FunctionId]:
         *route.background_tasks,
         *route.streamed,
     ]
-    pending = [fid for fid in starts if _is_async(session, fid)]
-    pending += [fid for fid in route.validators if fid in session.model.loop_sync]
+    pending = [fid for fid in starts if _is_async(project, fid)]
+    pending += [fid for fid in route.validators if fid in model.loop_sync]
     seen: list[FunctionId] = []
     while pending:
         fid = pending.pop(0)
@@ -88,13 +87,13 @@ def _loop_functions(session: Session, route: Route) -> list[FunctionId]:
             continue
         for call in function.calls:
             reference = function_of(project.evaluate(call.callee, fid[0]))
-            if reference is not None and _is_async(session, (reference.module, reference.qualname)):
+            if reference is not None and _is_async(project, (reference.module, reference.qualname)):
                 pending.append((reference.module, reference.qualname))
     return seen
 
 
-def _is_async(session: Session, fid: FunctionId) -> bool:
-    function = session.project.function(fid)
+def _is_async(project: Program, fid: FunctionId) -> bool:
+    function = project.function(fid)
     return function is not None and function.is_async
 
 
