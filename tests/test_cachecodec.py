@@ -49,11 +49,22 @@ def test_unknown_objects_are_not_stored() -> None:
     "payload",
     [
         pickle.dumps({"a": 1}),
-        msgpack.packb([msgpack.ExtType(1, bytes((250,))), 1]),  # no such record
-        msgpack.packb([msgpack.ExtType(1, bytes((0,))), "too", "few"]),  # wrong field count
+        msgpack.packb({msgpack.ExtType(1, bytes((250,))): [1]}),  # no such record
+        msgpack.packb({msgpack.ExtType(1, bytes((0,))): ["too", "few"]}),  # wrong field count
+        msgpack.packb({msgpack.ExtType(1, bytes((7,))): "fields"}),  # fields not an array
+        msgpack.packb([msgpack.ExtType(1, bytes((7,))), 1, 1, 1, 1]),  # a mark keying nothing
+        msgpack.packb({msgpack.ExtType(3, b""): [1], "and": 2}),  # a mark among other keys
         msgpack.packb(msgpack.ExtType(42, b"")),  # no such extension
     ],
-    ids=["pickle", "unknown-record", "field-count", "unknown-extension"],
+    ids=[
+        "pickle",
+        "unknown-record",
+        "field-count",
+        "fields-not-array",
+        "stray-mark",
+        "mark-among-keys",
+        "unknown-extension",
+    ],
 )
 def test_well_signed_but_foreign_payloads_are_refused(payload: bytes) -> None:
     entry = cachecodec.MAGIC + bytes((cachecodec.VERSION,))

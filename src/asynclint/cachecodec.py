@@ -2,11 +2,14 @@
 
 An entry is ``MAGIC | VERSION | MAC | payload``. The payload is msgpack: maps, arrays, strings,
 integers, booleans and nil, plus this module's records. A record (one of :data:`RECORDS`, a
-dataclass) is an extension item: its class by index, then the array of its fields in
-declaration order; frozensets and integers beyond 64 bits are extensions too. Decoding builds only
-those classes, with the fields it read, so a crafted entry can at worst be a wrong value of a
-known shape, and the MAC (keyed BLAKE2b with a secret that never lives in the checked tree)
-rejects even that: whatever fails to check is a cache miss.
+dataclass) is a map of one item: a record mark (an extension item holding the class's index)
+to the array of its fields in declaration order; a frozenset is its array under a frozenset
+mark; integers beyond 64 bits are extensions. Records are written inline, in the one pass
+msgpack makes over the value: an extension's payload would be packed on its own, which costs
+more than the rest of a cache write. Decoding builds only those classes, with the fields it
+read, so a crafted entry can at worst be a wrong value of a known shape, and the MAC (keyed
+BLAKE2b with a secret that never lives in the checked tree) rejects even that: whatever fails
+to check is a cache miss.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from asynclint.models import (
 )
 
 MAGIC = b"ALC\x00"
-VERSION = 1
+VERSION = 2
 _MAC_BYTES = 32
 _HEADER = len(MAGIC) + 1 + _MAC_BYTES
 
@@ -60,6 +63,15 @@ ENUMS: tuple[type[Enum], ...] = (Confidence, Applicability, Severity)
 _RECORD, _FROZENSET, _BIGINT = 1, 3, 4
 
 
+class _Mark:
+    """The first item of an array that stands for a record (``cls``) or a frozenset (None)."""
+
+    __slots__ = ("cls",)
+
+    def __init__(self, cls: type | None) -> None:
+        self.cls = cls
+
+
 def _record_fields(cls: type) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
     """Field names in order, with the conversion a decoded value needs: arrays decode as
     tuples (list fields are rebuilt) and enums, which msgpack packs as their ``str`` values,
@@ -83,18 +95,22 @@ _CONVERTED = {
     )
     for cls, fields in _FIELDS.items()
 }
-_RECORD_INDEX = {cls: index for index, cls in enumerate(RECORDS)}
+_RECORD_MARKS = {
+    cls: msgpack.ExtType(_RECORD, bytes((index,))) for index, cls in enumerate(RECORDS)
+}
+_FROZENSET_MARK = msgpack.ExtType(_FROZENSET, b"")
+_MARKS = [_Mark(cls) for cls in RECORDS]
+_SET_MARK = _Mark(None)
 _INT64 = range(-(2**63), 2**64)
 
 
 def _default(value: object) -> object:
     cls = value.__class__
-    index = _RECORD_INDEX.get(cls)
-    if index is not None:
-        fields = [getattr(value, name) for name, _ in _FIELDS[cls]]
-        return msgpack.ExtType(_RECORD, bytes((index,)) + _pack(fields))
+    mark = _RECORD_MARKS.get(cls)
+    if mark is not None:
+        return {mark: [getattr(value, name) for name, _ in _FIELDS[cls]]}
     if isinstance(value, frozenset):
-        return msgpack.ExtType(_FROZENSET, _pack(sorted(value, key=repr)))
+        return {_FROZENSET_MARK: sorted(value, key=repr)}
     if isinstance(value, int) and value not in _INT64:
         return msgpack.ExtType(_BIGINT, str(value).encode("ascii"))
     raise TypeError(f"cannot store {cls.__name__} in the cache")
@@ -105,15 +121,43 @@ def _pack(value: object) -> bytes:
 
 
 def _unpack(data: bytes) -> Any:
-    return msgpack.unpackb(data, use_list=False, ext_hook=_ext, strict_map_key=False, raw=False)
+    reader = _Reader()
+    value = msgpack.unpackb(
+        data,
+        use_list=False,
+        object_hook=reader.map,
+        ext_hook=reader.ext,
+        strict_map_key=False,
+        raw=False,
+    )
+    if reader.marks:  # a mark that keys no record: not an entry this module wrote
+        raise ValueError("stray record mark in cache entry")
+    return value
 
 
-def _ext(code: int, data: bytes) -> object:
-    if code == _RECORD and data:
-        cls = RECORDS[data[0]]
+class _Reader:
+    """Hooks for one decoding; ``marks`` counts the marks read and not yet made records."""
+
+    __slots__ = ("marks",)
+
+    def __init__(self) -> None:
+        self.marks = 0
+
+    def map(self, items: dict) -> object:
+        """A decoded map: a record or a frozenset when its one key is a mark, else a dict."""
+        if len(items) != 1:
+            return items
+        mark, values = next(iter(items.items()))
+        if mark.__class__ is not _Mark:
+            return items
+        self.marks -= 1
+        cls = mark.cls
+        if values.__class__ is not tuple:
+            raise ValueError("a marked entry holds no array")
+        if cls is None:
+            return frozenset(values)
         fields = _FIELDS[cls]
-        values = _unpack(data[1:])
-        if values.__class__ is not tuple or len(values) != len(fields):
+        if len(values) != len(fields):
             raise ValueError(f"{cls.__name__} entry does not match its fields")
         converted = _CONVERTED[cls]
         if converted:
@@ -121,11 +165,17 @@ def _ext(code: int, data: bytes) -> object:
             for position, convert in converted:
                 values[position] = convert(values[position])
         return cls(*values)
-    if code == _FROZENSET:
-        return frozenset(_unpack(data))
-    if code == _BIGINT:
-        return int(data.decode("ascii"))
-    raise ValueError("unknown extension in cache entry")
+
+    def ext(self, code: int, data: bytes) -> object:
+        if code == _RECORD and len(data) == 1 and data[0] < len(_MARKS):
+            self.marks += 1
+            return _MARKS[data[0]]
+        if code == _FROZENSET and not data:
+            self.marks += 1
+            return _SET_MARK
+        if code == _BIGINT:
+            return int(data.decode("ascii"))
+        raise ValueError("unknown extension in cache entry")
 
 
 def mac(secret: bytes, label: bytes, payload: bytes) -> bytes:
