@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import ast
-import dataclasses
-import inspect
-import re
 import sys
 from bisect import bisect_right
 from collections.abc import Callable
@@ -15,6 +12,7 @@ from typing import Any, ClassVar
 import libcst as cst
 
 from asynclint import guards, masking, memo
+from asynclint.cstfields import KINDS, NODE, SEQUENCE, code_fields, kind_of
 from asynclint.cstparse import parse_valid_module
 from asynclint.facts import (
     _LINE_SPLIT,
@@ -65,77 +63,9 @@ def _module_name(node: cst.BaseExpression | None) -> str:
     return _dotted(node) or ""
 
 
-# Fields that hold only whitespace, punctuation or keywords: never a call or a definition.
-_SKIPPED_FIELDS = frozenset(
-    {
-        "lpar",
-        "rpar",
-        "comma",
-        "leading_lines",
-        "lines_after_decorators",
-        "header",
-        "footer",
-        "semicolon",
-        "newline",
-        "equal",
-        "colon",
-        "dot",
-        "star",
-        "asynchronous",
-        "operator",
-        "trailing_whitespace",
-        "first_line",
-        "empty_lines",
-        "indent",
-        "lbracket",
-        "rbracket",
-        "lbrace",
-        "rbrace",
-        "comparisons_operator",
-        "end",
-        "start",
-    }
-)
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 _CONSTANTS = {"True": True, "False": False, "None": None}
 # Subscriptions whose arguments are values, not types: their strings are not forward references.
 _VALUE_SUBSCRIPTS = frozenset({"Literal", "LiteralString"})
-_FIELD_PATTERN = re.compile(r'visit_\w+\(\s*self,\s*"(\w+)"')
-
-
-def code_fields(cls: type) -> tuple[str, ...]:
-    """Fields of a node class that may hold code, in source order.
-
-    LibCST's own traversal rebuilds every node, whitespace included, which costs as much as the
-    parse. The order is read from LibCST's ``_visit_and_replace_children`` (written in source
-    order for code generation), so calls are met in the same order as the builtin parser's.
-    """
-    found = _CHILD_FIELDS.get(cls)
-    if found is None:
-        try:
-            names = _FIELD_PATTERN.findall(inspect.getsource(cls._visit_and_replace_children))
-        except (OSError, TypeError, AttributeError):
-            names = []
-        if not names:
-            names = [item.name for item in dataclasses.fields(cls)]
-        found = tuple(
-            name
-            for name in dict.fromkeys(names)
-            if name not in _SKIPPED_FIELDS and "whitespace" not in name
-        )
-        _CHILD_FIELDS[cls] = found
-    return found
-
-
-# What a field value is, by its class: LibCST's node classes are ABCs, whose isinstance checks
-# run Python code, and the walk asks for every field of every node.
-_NODE, _SEQUENCE, _OTHER = "node", "sequence", "other"
-_KINDS: dict[type, str] = {tuple: _SEQUENCE, list: _SEQUENCE}
-
-
-def _kind_of(cls: type) -> str:
-    kind = _KINDS[cls] = _NODE if issubclass(cls, cst.CSTNode) else _OTHER
-    return kind
 
 
 class _Extractor(cst.CSTVisitor):
@@ -185,12 +115,12 @@ class _Extractor(cst.CSTVisitor):
         if visit is None or visit(self, node) is not False:
             for field_name in fields:
                 value = getattr(node, field_name)
-                kind = _KINDS.get(value.__class__) or _kind_of(value.__class__)
-                if kind is _NODE:
+                kind = KINDS.get(value.__class__) or kind_of(value.__class__)
+                if kind is NODE:
                     self.walk(value)
-                elif kind is _SEQUENCE:
+                elif kind is SEQUENCE:
                     for item in value:
-                        if (_KINDS.get(item.__class__) or _kind_of(item.__class__)) is _NODE:
+                        if (KINDS.get(item.__class__) or kind_of(item.__class__)) is NODE:
                             self.walk(item)
         if leave is not None:
             leave(self, node)
@@ -1092,24 +1022,6 @@ def calls_and_defs_pair(
             for name, node in zip(def_names, definitions, strict=True)  # type: ignore[arg-type]
         )
     )
-
-
-def code_children(node: cst.CSTNode) -> list[cst.CSTNode]:
-    """The nodes in ``node``'s code fields, in source order (the extractor's walk inlines the
-    same steps: it runs for every node of every parse)."""
-    children: list[cst.CSTNode] = []
-    for field_name in code_fields(type(node)):
-        value = getattr(node, field_name)
-        kind = _KINDS.get(value.__class__) or _kind_of(value.__class__)
-        if kind is _NODE:
-            children.append(value)
-        elif kind is _SEQUENCE:
-            children.extend(
-                item
-                for item in value
-                if (_KINDS.get(item.__class__) or _kind_of(item.__class__)) is _NODE
-            )
-    return children
 
 
 def char_column(lines: list[str], line: int, byte_col: int) -> int:

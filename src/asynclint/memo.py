@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import libcst as cst
 
+from asynclint.cstfields import code_children
 from asynclint.facts import Expr
 
 Evaluate = Callable[[cst.BaseExpression], Expr]
@@ -174,4 +175,4 @@ def _nodes(roots: Iterable[cst.CSTNode]) -> Iterator[cst.CSTNode]:
         yield node
         if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             continue
-        pending.extend(node.children)
+        pending.extend(code_children(node))

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from asynclint.cstfields import code_children
 from asynclint.fixes.constructs import ConstructFinder
 from asynclint.fixes.context import FixContext
 from asynclint.fixes.names import bound_names, target_names
@@ -185,7 +186,7 @@ def _carrying(region: Sequence[cst.BaseStatement], names: set[str], made: cst.Ca
             carried = bound & names
             if carried and _holds(node.value, made):
                 return sorted(carried)[0]
-        todo.extend(node.children)
+        todo.extend(code_children(node))
     return ""
 
 
@@ -195,7 +196,7 @@ def _holds(node: cst.CSTNode, part: cst.CSTNode) -> bool:
         current = todo.pop()
         if current is part:
             return True
-        todo.extend(current.children)
+        todo.extend(code_children(current))
     return False
 
 
@@ -225,7 +226,7 @@ def _mentioned(node: cst.CSTNode, skip: set[int]) -> set[str]:
         elif isinstance(current, (cst.Attribute, cst.Arg)):
             todo.append(current.value)
             continue
-        todo.extend(current.children)
+        todo.extend(code_children(current))
     return found
 
 

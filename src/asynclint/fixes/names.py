@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 import libcst as cst
 
+from asynclint.cstfields import code_children
 from asynclint.fixes.imports import ModuleImports, NameRequest
 
 _SCOPES = (cst.FunctionDef, cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
@@ -226,7 +227,7 @@ def bound_names(
             bound.add(node.name.value)
         elif isinstance(node, cst.MatchMapping) and node.rest is not None:
             bound.add(node.rest.value)
-        todo.extend(node.children)
+        todo.extend(code_children(node))
     return bound, declared
 
 
@@ -245,7 +246,7 @@ def _walk(node: cst.CSTNode) -> Iterable[cst.CSTNode]:
     while todo:
         current = todo.pop()
         yield current
-        todo.extend(current.children)
+        todo.extend(code_children(current))
 
 
 def _mentioned(module: cst.Module) -> set[str]:

@@ -15,6 +15,7 @@ from pathlib import PurePath
 
 import libcst as cst
 
+from asynclint.cstfields import code_children
 from asynclint.fixes.constructs import OwnScopeVisitor
 from asynclint.fixes.context import FixContext
 from asynclint.fixes.imports import NameRequest
@@ -200,7 +201,7 @@ def lambda_blocker(expression: cst.CSTNode) -> str:
             return "the expression reads `__class__`"
         if isinstance(node, (cst.Lambda, cst.FunctionDef)):
             continue
-        todo.extend(node.children)
+        todo.extend(code_children(node))
     return ""
 
 
@@ -228,5 +229,5 @@ def _contains(node: cst.CSTNode, kinds: tuple[type[cst.CSTNode], ...]) -> bool:
         current = todo.pop()
         if isinstance(current, kinds):
             return True
-        todo.extend(current.children)
+        todo.extend(code_children(current))
     return False

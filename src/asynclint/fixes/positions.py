@@ -16,13 +16,8 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange
 
-from asynclint.extractor import (
-    all_nodes,
-    builtin_spans,
-    calls_and_defs_pair,
-    char_column,
-    code_children,
-)
+from asynclint.cstfields import code_children
+from asynclint.extractor import all_nodes, builtin_spans, calls_and_defs_pair, char_column
 from asynclint.facts import _LINE_SPLIT, Span
 
 
