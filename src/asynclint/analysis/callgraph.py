@@ -25,12 +25,14 @@ from asynclint.analysis.values import (
     FunctionRef,
     Generator,
     Guess,
+    HashedOnce,
     Instance,
     LibraryWrapped,
     Partial,
     Range,
     Value,
     Wrapped,
+    hash_once,
     options_of,
 )
 from asynclint.catalog import Blocking, Catalog
@@ -42,8 +44,9 @@ CPU_LOOP_THRESHOLD = 1_000_000
 CPU_LOOP_SUGGESTION = "run CPU-bound work in a process pool via `loop.run_in_executor`"
 
 
+@hash_once
 @dataclass(frozen=True, slots=True)
-class Node:
+class Node(HashedOnce):
     """A project function run for a receiver (``None``: its own class's instance, declared).
 
     ``lasting``: the receiver outlives the call (a module-level object, what a cached factory

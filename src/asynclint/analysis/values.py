@@ -12,22 +12,22 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import TypeAlias, TypeVar
 
-_V = TypeVar("_V", bound="type[Value]")
+_C = TypeVar("_C", bound="type[HashedOnce]")
 
 
-class Value:
-    """Base of every value; :data:`UNKNOWN` when nothing is known."""
+class HashedOnce:
+    """Base of frozen dataclasses decorated with :func:`hash_once` (it holds the hash)."""
 
     __slots__ = ("_hash",)
 
 
-def _hash_once(cls: _V) -> _V:
-    """Give a value class a hash computed once per object. Values are keys of the resolver's
-    caches, nested in one another (an instance of a class with type arguments): the generated
-    hash would rehash the whole nest at every lookup."""
+def hash_once(cls: _C) -> _C:
+    """Give a frozen dataclass a hash computed once per object. Values and call-graph nodes key
+    the analysis's caches and nest in one another (an instance of a class with type arguments,
+    a node for that instance): the generated hash would rehash the whole nest at every lookup."""
     names = tuple(item.name for item in fields(cls))  # type: ignore[arg-type]
 
-    def __hash__(self: Value) -> int:
+    def __hash__(self: HashedOnce) -> int:
         try:
             return self._hash  # type: ignore[no-any-return]
         except AttributeError:
@@ -39,7 +39,13 @@ def _hash_once(cls: _V) -> _V:
     return cls
 
 
-@_hash_once
+class Value(HashedOnce):
+    """Base of every value; :data:`UNKNOWN` when nothing is known."""
+
+    __slots__ = ()
+
+
+@hash_once
 @dataclass(frozen=True, slots=True)
 class Unknown(Value):
     """Nothing is known about the object."""
@@ -48,7 +54,7 @@ class Unknown(Value):
 UNKNOWN = Unknown()
 
 
-@_hash_once
+@hash_once
 @dataclass(frozen=True, slots=True)
 class Constant(Value):
     """A literal: a string, a number, ``True``/``False``/``None``. In an annotation a string is a
@@ -57,7 +63,7 @@ class Constant(Value):
     value: object
 
 
-@_hash_once
+@hash_once
 @dataclass(frozen=True, slots=True)
 class ModuleRef(Value):
     """A module of the project."""
@@ -65,7 +71,7 @@ class ModuleRef(Value):
     name: str
 
 
-@_hash_once
+@hash_once
 @dataclass(frozen=True, slots=True)
 class External(Value):
     """A name outside the project, by its dotted path (``requests.get``, ``typing.Optional``)."""
@@ -77,7 +83,7 @@ class External(Value):
         return self.name.rsplit(".", 1)[-1]
 
 
-@_hash_once
+@hash_once
 @dataclass(frozen=True, slots=True)
 class FunctionRef(Value):
     """A project function or lambda, as an object (not called)."""
@@ -86,7 +92,7 @@ class FunctionRef(Value):
     qualname: str
 
 
-@_hash_once
+@hash_once
 @dataclass(frozen=True, slots=True)
 class ClassRef(Value):
     """A project class object.
@@ -109,7 +115,7 @@ class ClassRef(Value):
         return ClassRef(self.module, self.qualname)
 
 
-@_hash_once
+@hash_once
 @dataclass(frozen=True, slots=True)
 class Instance(Value):
     """An instance of a project class. ``exact``: built from that very class here; otherwise
@@ -121,7 +127,7 @@ class Instance(Value):
     loaded: frozenset[str] = frozenset()
 
 
-@_hash_once
+@hash_once
 @dataclass(frozen=True, slots=True)
 class Bound(Value):
     """A project method looked up on a receiver (an :class:`Instance`, or a :class:`ClassRef` for
@@ -134,7 +140,7 @@ class Bound(Value):
 Callable: TypeAlias = "FunctionRef | Bound"
 
 
-@_hash_once
+@hash_once
 @dataclass(frozen=True, slots=True)
 class CatalogInstance(Value):
     """An instance of a type the catalog knows (``requests.Session``). ``element``: the project
@@ -147,7 +153,7 @@ class CatalogInstance(Value):
     memory: bool = False
 
 
-@_hash_once
+@hash_once
 @dataclass(frozen=True, slots=True)
 class CatalogMethod(Value):
     """A method of a catalog instance, not called yet (``element``: what the instance carries;
@@ -159,7 +165,7 @@ class CatalogMethod(Value):
     memory: bool = False
 
 
-@_hash_once
+@hash_once
 @dataclass(frozen=True, slots=True)
 class LibraryWrapped(Value):
     """A project function a library decorator made an object of a catalog type (a Celery task,
@@ -169,7 +175,7 @@ class LibraryWrapped(Value):
     type: str
 
 
-@_hash_once
+@hash_once
 @dataclass(frozen=True, slots=True)
 class Generator(Value):
     """What calling a generator function gives: nothing of its body has run yet."""
@@ -177,7 +183,7 @@ class Generator(Value):
     call: Callable
 
 
-@_hash_once
+@hash_once
 @dataclass(frozen=True, slots=True)
 class Coroutine(Value):
     """What calling an ``async def`` gives; awaiting it gives the function's result."""
@@ -185,7 +191,7 @@ class Coroutine(Value):
     call: Callable
 
 
-@_hash_once
+@hash_once
 @dataclass(frozen=True, slots=True)
 class ContextManagerFunction(Value):
     """A ``@contextmanager`` function: calling it makes a :class:`ContextManager`."""
@@ -193,7 +199,7 @@ class ContextManagerFunction(Value):
     call: Callable
 
 
-@_hash_once
+@hash_once
 @dataclass(frozen=True, slots=True)
 class ContextManager(Value):
     """What a ``@contextmanager`` function returns: entering it runs the generator to its
@@ -202,7 +208,7 @@ class ContextManager(Value):
     call: Callable
 
 
-@_hash_once
+@hash_once
 @dataclass(frozen=True, slots=True)
 class Wrapped(Value):
     """A function decorated by a project decorator returning a sync wrapper: calling it runs the
@@ -212,7 +218,7 @@ class Wrapped(Value):
     original: Callable
 
 
-@_hash_once
+@hash_once
 @dataclass(frozen=True, slots=True)
 class Partial(Value):
     """``functools.partial(target, ...)``: calling it calls ``target``."""
@@ -220,7 +226,7 @@ class Partial(Value):
     target: Value
 
 
-@_hash_once
+@hash_once
 @dataclass(frozen=True, slots=True)
 class Range(Value):
     """``range(n)`` with a literal bound."""
@@ -228,7 +234,7 @@ class Range(Value):
     bound: int
 
 
-@_hash_once
+@hash_once
 @dataclass(frozen=True, slots=True)
 class Items(Value):
     """Something whose iteration yields ``element`` (a ``list[Repo]``, ``Path.glob()``)."""
@@ -236,7 +242,7 @@ class Items(Value):
     element: Value
 
 
-@_hash_once
+@hash_once
 @dataclass(frozen=True, slots=True)
 class Tuple(Value):
     """A tuple (or list) whose items are known by position: ``return db, repo``,
@@ -245,7 +251,7 @@ class Tuple(Value):
     elements: tuple[Value, ...]
 
 
-@_hash_once
+@hash_once
 @dataclass(frozen=True, slots=True)
 class MappingOf(Value):
     """A dict of known content: ``dict[str, Repo]``, ``{"users": UserRepo()}``."""
@@ -254,7 +260,7 @@ class MappingOf(Value):
     value: Value
 
 
-@_hash_once
+@hash_once
 @dataclass(frozen=True, slots=True)
 class ContainerMethod(Value):
     """A method of a builtin container of known content (``repos.values``, ``stores.get``)."""
@@ -263,7 +269,7 @@ class ContainerMethod(Value):
     name: str
 
 
-@_hash_once
+@hash_once
 @dataclass(frozen=True, slots=True)
 class Super(Value):
     """``super()`` inside a method of ``cls``, for ``receiver``."""
@@ -272,7 +278,7 @@ class Super(Value):
     receiver: Value
 
 
-@_hash_once
+@hash_once
 @dataclass(frozen=True, slots=True)
 class Guess(Value):
     """An attribute of an object of unknown type: a guess by its name only."""
@@ -280,7 +286,7 @@ class Guess(Value):
     name: str
 
 
-@_hash_once
+@hash_once
 @dataclass(frozen=True, slots=True)
 class Union(Value):
     """Any one of ``options`` (an ``X | None`` annotation, an attribute set in two places)."""
@@ -288,7 +294,7 @@ class Union(Value):
     options: tuple[Value, ...]
 
 
-@_hash_once
+@hash_once
 @dataclass(frozen=True, slots=True)
 class TypeVarRef(Value):
     """A type variable (``TypeVar("T", bound=Base)``, a PEP 695 parameter), named by where it is
@@ -299,7 +305,7 @@ class TypeVarRef(Value):
     bound: Value = UNKNOWN
 
 
-@_hash_once
+@hash_once
 @dataclass(frozen=True, slots=True)
 class GenericAlias(Value):
     """A library generic or typing construct with arguments: ``list[Repo]``, ``Optional[X]``,
@@ -309,7 +315,7 @@ class GenericAlias(Value):
     args: tuple[Value, ...]
 
 
-@_hash_once
+@hash_once
 @dataclass(frozen=True, slots=True)
 class AnnotatedType(Value):
     """``Annotated[T, ...]``; ``dependency`` is what a ``Depends(...)`` among its metadata calls
@@ -319,7 +325,7 @@ class AnnotatedType(Value):
     dependency: Value | None = None
 
 
-@_hash_once
+@hash_once
 @dataclass(frozen=True, slots=True)
 class DependsMarker(Value):
     """``Depends(target)`` / ``Security(target)`` (``target`` None for ``Depends()``)."""
