@@ -15,6 +15,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from asynclint import masking
 from asynclint.catalog import builtin_catalog
 from asynclint.cstparse import parse_valid_module
+from asynclint.extractor import all_nodes
 from asynclint.fixes.imports import ModuleImports, imported_packages
 from asynclint.fixes.names import Names, enclosing_scopes
 from asynclint.fixes.positions import index_nodes
@@ -56,8 +57,11 @@ class FixContext:
         parsed, packages = source, None
         tree = _builtin_tree(source) if focus is not None else None
         self.tree = tree  # CPython's parse of the whole file (None without a focus)
+        # Its nodes, listed once for all that reads them (``ast.walk`` costs more than they do).
+        self.tree_nodes = all_nodes(tree) if tree is not None else None
         if tree is not None and focus is not None:
-            parsed, packages = masking.focused(source, tree, focus), imported_packages(tree)
+            packages = imported_packages(self.tree_nodes or ())
+            parsed = masking.focused(source, tree, focus)
         try:
             module = parse_valid_module(parsed) if tree is not None else cst.parse_module(parsed)
         except cst.ParserSyntaxError:
@@ -253,14 +257,16 @@ class FixContext:
     def names(self) -> Names:
         """Which names each scope binds (built when a fix first asks)."""
         if self._names is None:
-            self._names = Names(self.module, self.imports, self.tree)
+            self._names = Names(self.module, self.imports, self.tree_nodes)
         return self._names
 
     def mentions(self) -> Counter[str]:
         """How often the whole file mentions each name (outside import statements)."""
         if self._mentions is None:
-            tree = self.tree if self.tree is not None else _builtin_tree(self.source.text)
-            nodes = ast.walk(tree) if tree is not None else ()
+            nodes = self.tree_nodes
+            if nodes is None:
+                tree = _builtin_tree(self.source.text)
+                nodes = all_nodes(tree) if tree is not None else []
             self._mentions = Counter(node.id for node in nodes if isinstance(node, ast.Name))
         return self._mentions
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -95,10 +95,11 @@ class _PackageCollector(cst.CSTVisitor):
             self.packages.add(_dotted(node.module).split(".")[0])
 
 
-def imported_packages(tree: ast.Module) -> set[str]:
-    """Top-level packages imported anywhere in a module (what ``_PackageCollector`` finds)."""
+def imported_packages(nodes: Iterable[ast.AST]) -> set[str]:
+    """Top-level packages imported anywhere in a module, given all its nodes (what
+    ``_PackageCollector`` finds)."""
     packages: set[str] = set()
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Import):
             packages.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:

@@ -4,7 +4,7 @@ free in that scope (``asyncio`` shadowed by a parameter gets ``import asyncio as
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import libcst as cst
 
@@ -17,15 +17,18 @@ _SCOPES = (cst.FunctionDef, cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp,
 class Names:
     """Which names each scope of a module binds, to tell a free name from a shadowed one."""
 
-    def __init__(self, module: cst.Module, imports: ModuleImports, tree: ast.Module | None) -> None:
+    def __init__(
+        self, module: cst.Module, imports: ModuleImports, nodes: Sequence[ast.AST] | None
+    ) -> None:
+        """``nodes``: every node of CPython's parse of the module, when there is one."""
         self.module = module
         self.imports = imports
         self._bound: dict[int, tuple[set[str], set[str]]] = {}  # scope -> (bound, global)
         self._module_bound = bound_names(module.body)[0]
         # Every name the file mentions: aliases avoid them, so a reader is never misled.
         self._mentioned = (
-            {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
-            if tree is not None
+            {node.id for node in nodes if isinstance(node, ast.Name)}
+            if nodes is not None
             else _mentioned(module)
         )
 
