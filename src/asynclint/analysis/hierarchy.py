@@ -182,7 +182,9 @@ class Hierarchy:
     def mro(self, cls: ClassRef) -> list[ClassRef]:
         """The class and its project ancestors in C3 order, each with the type arguments the
         subclass gives it (depth-first when the C3 merge fails)."""
-        key = ClassRef(cls.module, cls.qualname, cls.args)
+        # Whether the class is exact does not change its ancestors; a new key object would
+        # also be hashed anew (a value hashes once).
+        key = cls if cls.exact else ClassRef(cls.module, cls.qualname, cls.args)
         cached = self._mro.get(key)
         if cached is not None:
             return cached
