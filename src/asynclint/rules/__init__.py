@@ -24,8 +24,8 @@ class Rule:
     example: str
     use_instead: str
     fix_safety: str
-    # Codes of flake8-async / ruff rules that cover the same pattern; `# noqa: ASYNC251`
-    # then also silences the asynclint rule.
+    # Codes of flake8-async / ruff rules that cover the same pattern; a noqa comment naming
+    # ASYNC251 then also silences the asynclint rule.
     peer_codes: tuple[str, ...] = ()
     # What the rule's calls usually wait for; a catalog entry may say otherwise (decision 0040).
     severity: Severity = Severity.HIGH
