@@ -880,15 +880,26 @@ class _TooDeep(Exception):
 MAX_TRAILER_CHAIN = 2_500
 
 
+# Fields that hold only an expression context (``Load``/``Store``) or an operator: shared
+# singleton-like nodes no reader of the list looks for (they read ``node.ctx`` on the owner).
+_MARKER_FIELDS = frozenset({"ctx", "op", "ops"})
+_AST_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def all_nodes(tree: ast.AST) -> list[ast.AST]:
-    """Every node of a tree, breadth-first (parents before children), listed once per parse for
-    all that reads the tree: ``ast.walk`` costs more than its users, and there are several."""
+    """Every node of a tree but contexts and operators, breadth-first (parents before
+    children), listed once per parse for all that reads the tree: ``ast.walk`` costs more than
+    its users, and there are several."""
     found = [tree]
     index = 0
     while index < len(found):
         node = found[index]
         index += 1
-        for name in node._fields:
+        cls = node.__class__
+        names = _AST_FIELDS.get(cls)
+        if names is None:
+            names = _AST_FIELDS[cls] = tuple(f for f in cls._fields if f not in _MARKER_FIELDS)
+        for name in names:
             value = getattr(node, name, None)
             if value.__class__ is list:
                 found.extend(item for item in value if isinstance(item, ast.AST))
