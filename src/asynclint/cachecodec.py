@@ -64,7 +64,7 @@ _RECORD, _FROZENSET, _BIGINT = 1, 3, 4
 
 
 class _Mark:
-    """The first item of an array that stands for a record (``cls``) or a frozenset (None)."""
+    """The key of a one-item map that stands for a record (``cls``) or a frozenset (None)."""
 
     __slots__ = ("cls",)
 

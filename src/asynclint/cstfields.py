@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import re
+from collections.abc import Iterator
 
 import libcst as cst
 
@@ -99,3 +100,12 @@ def code_children(node: cst.CSTNode) -> list[cst.CSTNode]:
                 if (KINDS.get(item.__class__) or kind_of(item.__class__)) is NODE
             )
     return children
+
+
+def walk_code(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """``node`` and every node inside it through code fields (nested scopes included)."""
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        yield current
+        todo.extend(code_children(current))

@@ -362,14 +362,14 @@ class Hierarchy:
             function = self.store.signature((subclass.module, method))
             if function is None or self.is_property(function, subclass.module):
                 continue
-            bound = Bound(FunctionRef(subclass.module, method), Instance(subclass, exact=False))
-            if all(existing.function != bound.function for existing in found):
-                found.append(bound)
+            override = FunctionRef(subclass.module, method)
+            found.append(Bound(override, Instance(subclass, exact=False)))
         if self.is_protocol(receiver.cls):
-            for bound in self.structural_implementations(receiver.cls, name):
-                if all(existing.function != bound.function for existing in found):
-                    found.append(bound)
-        return found
+            found.extend(self.structural_implementations(receiver.cls, name))
+        by_function: dict[FunctionRef, Bound] = {}  # each body once, as first reached
+        for bound in found:
+            by_function.setdefault(bound.function, bound)
+        return list(by_function.values())
 
     def is_protocol(self, cls: ClassRef) -> bool:
         """Whether the class names ``Protocol`` among its own bases (PEP 544: a subclass of a

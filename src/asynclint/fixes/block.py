@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from asynclint.cstfields import code_children
+from asynclint.cstfields import code_children, walk_code
 from asynclint.fixes.constructs import ConstructFinder
 from asynclint.fixes.context import FixContext
 from asynclint.fixes.names import bound_names, target_names
@@ -191,13 +191,7 @@ def _carrying(region: Sequence[cst.BaseStatement], names: set[str], made: cst.Ca
 
 
 def _holds(node: cst.CSTNode, part: cst.CSTNode) -> bool:
-    todo = [node]
-    while todo:
-        current = todo.pop()
-        if current is part:
-            return True
-        todo.extend(code_children(current))
-    return False
+    return any(current is part for current in walk_code(node))
 
 
 def _parameters(function: cst.FunctionDef) -> set[str]:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 
 import libcst as cst
 
-from asynclint.cstfields import code_children
+from asynclint.cstfields import code_children, walk_code
 from asynclint.fixes.imports import ModuleImports, NameRequest
 
 _SCOPES = (cst.FunctionDef, cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
@@ -201,7 +201,7 @@ def bound_names(
             todo.append(node.for_in.iter)
             todo.extend(
                 child.target
-                for child in _walk(node)
+                for child in walk_code(node)
                 if isinstance(child, cst.NamedExpr) and isinstance(child.target, cst.Name)
             )
             continue
@@ -244,13 +244,5 @@ def target_names(target: cst.CSTNode) -> set[str]:
     return set()
 
 
-def _walk(node: cst.CSTNode) -> Iterable[cst.CSTNode]:
-    todo = [node]
-    while todo:
-        current = todo.pop()
-        yield current
-        todo.extend(code_children(current))
-
-
 def _mentioned(module: cst.Module) -> set[str]:
-    return {node.value for node in _walk(module) if isinstance(node, cst.Name)}
+    return {node.value for node in walk_code(module) if isinstance(node, cst.Name)}

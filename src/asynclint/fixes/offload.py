@@ -15,7 +15,7 @@ from pathlib import PurePath
 
 import libcst as cst
 
-from asynclint.cstfields import code_children
+from asynclint.cstfields import code_children, walk_code
 from asynclint.fixes.constructs import OwnScopeVisitor
 from asynclint.fixes.context import FixContext
 from asynclint.fixes.imports import NameRequest
@@ -224,10 +224,4 @@ def _parenthesize_bare_generator(arg: cst.Arg) -> cst.Arg:
 def _contains(node: cst.CSTNode, kinds: tuple[type[cst.CSTNode], ...]) -> bool:
     """Whether ``node`` or a node inside it is one of ``kinds`` (without importing matchers,
     which costs more than a fix)."""
-    todo = [node]
-    while todo:
-        current = todo.pop()
-        if isinstance(current, kinds):
-            return True
-        todo.extend(code_children(current))
-    return False
+    return any(isinstance(current, kinds) for current in walk_code(node))
